@@ -1,0 +1,214 @@
+"""Layers with a forward and a backward pass: backpropagation, one node at a time.
+
+Chapter "Backpropagation" (``docs/backprop.md``) derives each backward pass.
+Every layer follows one protocol: ``forward(x)`` computes the output and
+caches what the backward pass needs (each cache starts as ``None``);
+``backward(dout)`` takes the upstream gradient and returns the gradient with
+respect to the input. ``backward`` never changes `dout` and always uses it.
+Parameter gradients are left in ``dW`` and ``db``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlfs._checks import check_labels
+
+
+# --8<-- [start:mul_add]
+class MulLayer:
+    """A multiplication node ``out = x * y``: the apple example's price x count.
+
+    Examples
+    --------
+    >>> mul = MulLayer()
+    >>> mul.forward(100, 2)
+    200
+    >>> mul.backward(1.1)  # d/dx = y, d/dy = x
+    (2.2, 110.00000000000001)
+    """
+
+    def __init__(self) -> None:
+        self.x = None
+        self.y = None
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, dout):
+        return dout * self.y, dout * self.x  # swap the inputs
+
+
+class AddLayer:
+    """An addition node ``out = x + y``: it passes the gradient on unchanged.
+
+    Examples
+    --------
+    >>> add = AddLayer()
+    >>> add.forward(200, 450)
+    650
+    >>> add.backward(1.1)
+    (1.1, 1.1)
+    """
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, dout):
+        return dout, dout
+# --8<-- [end:mul_add]
+
+
+# --8<-- [start:relu]
+class Relu:
+    """``out = max(0, x)``; the gradient passes where ``x > 0`` and stops elsewhere.
+
+    At ``x == 0`` the derivative is taken as 0, here and in `dlfs.functions`.
+
+    Examples
+    --------
+    >>> relu = Relu()
+    >>> relu.forward(np.array([-1.0, 0.0, 2.0]))
+    array([0., 0., 2.])
+    >>> relu.backward(np.array([5.0, 5.0, 5.0]))
+    array([0., 0., 5.])
+    """
+
+    def __init__(self) -> None:
+        self.mask = None  # where x > 0
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.mask = x > 0
+        return np.maximum(x, 0)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return np.where(self.mask, dout, 0)  # a new array: dout is left alone
+# --8<-- [end:relu]
+
+
+# --8<-- [start:sigmoid]
+class Sigmoid:
+    """``out = 1 / (1 + exp(-x))``, whose derivative is ``out * (1 - out)``.
+
+    Examples
+    --------
+    >>> sig = Sigmoid()
+    >>> sig.forward(np.array([0.0]))
+    array([0.5])
+    >>> sig.backward(np.array([1.0]))
+    array([0.25])
+    """
+
+    def __init__(self) -> None:
+        self.out = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = 0.5 * (1.0 + np.tanh(0.5 * x))  # sigmoid without overflow
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * self.out * (1.0 - self.out)
+# --8<-- [end:sigmoid]
+
+
+# --8<-- [start:affine]
+class Affine:
+    """A fully connected layer ``out = x @ W + b``.
+
+    Parameters
+    ----------
+    W : ndarray of shape (D, M)
+    b : ndarray of shape (M,)
+    input_grad : bool, default True
+        Whether `backward` computes ``dx``. The first layer of a network
+        has no use for it (its input is the data), so it can skip that
+        matrix product and return None.
+
+    `forward` accepts x of shape (N, D) or (N, d1, d2, ...) with
+    ``d1 * d2 * ... == D``; `backward` returns dx in the input's shape.
+
+    Examples
+    --------
+    >>> layer = Affine(np.ones((3, 2)), np.zeros(2))
+    >>> layer.forward(np.arange(6.0).reshape(2, 3))
+    array([[ 3.,  3.],
+           [12., 12.]])
+    >>> layer.backward(np.ones((2, 2))).shape
+    (2, 3)
+    >>> layer.dW
+    array([[3., 3.],
+           [5., 5.],
+           [7., 7.]])
+    """
+
+    def __init__(self, W: np.ndarray, b: np.ndarray, input_grad: bool = True) -> None:
+        self.W, self.b = W, b
+        self.input_grad = input_grad
+        self.x = None  # the input, flattened to (N, D)
+        self.x_shape = None
+        self.dW = None
+        self.db = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if x.ndim < 2 or x[0].size != self.W.shape[0]:
+            raise ValueError(
+                f"x must have shape (N, {self.W.shape[0]}) or (N, ...) with "
+                f"{self.W.shape[0]} values per example, got shape {x.shape}"
+            )
+        self.x_shape = x.shape
+        self.x = x.reshape(x.shape[0], -1)
+        return self.x @ self.W + self.b
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        self.dW = self.x.T @ dout
+        self.db = dout.sum(axis=0)
+        if not self.input_grad:
+            return None
+        return (dout @ self.W.T).reshape(self.x_shape)
+# --8<-- [end:affine]
+
+
+# --8<-- [start:softmax_with_loss]
+class SoftmaxWithLoss:
+    """Softmax followed by the cross-entropy loss, averaged over the batch.
+
+    `forward(x, t)` takes scores x of shape (N, C) and labels t (class indices
+    of shape (N,) or one-hot of shape (N, C)) and returns the loss.
+    `backward(dout=1.0)` returns ``dout * (y - t) / N``: the gap between the
+    predicted probabilities y and the truth.
+
+    Examples
+    --------
+    >>> layer = SoftmaxWithLoss()
+    >>> print(f"{layer.forward(np.array([[0.0, 0.0]]), np.array([1])):.4f}")
+    0.6931
+    >>> layer.backward(1.0)
+    array([[ 0.5, -0.5]])
+    """
+
+    def __init__(self) -> None:
+        self.y = None  # softmax probabilities
+        self.t = None  # labels as class indices
+        self.loss = None
+
+    def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        if x.ndim != 2:
+            raise ValueError(f"x must be scores of shape (N, C), got shape {x.shape}")
+        n = x.shape[0]
+        self.t = check_labels(t, n=n, n_classes=x.shape[1], name="t")
+        # log-softmax straight from the scores: stable, and exact where
+        # log(softmax(x)) would round a tiny probability to log(0).
+        z = x - x.max(axis=1, keepdims=True)
+        log_y = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        self.y = np.exp(log_y)
+        self.loss = float(-log_y[np.arange(n), self.t].mean())
+        return self.loss
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        n = self.y.shape[0]
+        dx = self.y.copy()
+        dx[np.arange(n), self.t] -= 1
+        dx *= dout / n
+        return dx
+# --8<-- [end:softmax_with_loss]
