@@ -1,0 +1,120 @@
+"""Command line: ``python -m dlfs train`` trains a TwoLayerNet on MNIST.
+
+Examples::
+
+    python -m dlfs train --iters 10000 --batch-size 100 --lr 0.1 --out run.json
+    python -m dlfs train --method numerical --train-size 500 --hidden 10 --iters 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+from dlfs import optim
+from dlfs.datasets import load_mnist
+from dlfs.nets import TwoLayerNet
+from dlfs.train import METHODS, History, train
+
+OPTIMIZERS = {"sgd": optim.SGD, "momentum": optim.Momentum,
+              "adagrad": optim.AdaGrad, "adam": optim.Adam}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit status 2
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive(kind: type):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if not (np.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m dlfs", description="dlfs: deep learning from scratch.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("train", help="train a two-layer network on MNIST",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--method", choices=METHODS, default="backprop",
+                   help="how gradients are computed (numerical is slow: shrink --train-size, --hidden, --iters)")
+    p.add_argument("--hidden", type=_positive(int), default=50, help="hidden units")
+    p.add_argument("--activation", choices=["relu", "sigmoid"], default="relu")
+    p.add_argument("--iters", type=_positive(int), default=10_000)
+    p.add_argument("--batch-size", type=_positive(int), default=100)
+    p.add_argument("--lr", type=_positive(float), default=0.1, help="learning rate")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
+    p.add_argument("--seed", type=int, default=0, help="seeds the weights and the batches")
+    p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    p.add_argument("--replace", action="store_true",
+                   help="draw batches with replacement, as the book does (default: shuffled epochs)")
+    p.add_argument("--train-size", type=_positive(int), help="use the first N training images")
+    p.add_argument("--test-size", type=_positive(int), help="use the first N test images")
+    p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
+    p.add_argument("--out", help="write the history as JSON to this file")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar (default: only on a terminal)")
+    return parser
+
+
+def _table(h: History, test: bool) -> str:
+    """The final summary: one row per quantity, as the notes' comparison table."""
+    tail = h.loss[-min(len(h.loss), 100):]  # recent batches: one loss is noisy
+    rows = [
+        ("method", h.method),
+        ("iterations", f"{h.iters:,}"),
+        (f"loss (mean of last {len(tail)})", f"{np.mean(tail):.4f}"),
+        ("train accuracy", f"{h.train_acc[-1]:.4f}"),
+        ("test accuracy", f"{h.test_acc[-1]:.4f}" if test else "-"),
+        ("time (gradients + updates)", f"{h.train_time:.2f} s"),
+        ("time per iteration", f"{1e3 * h.time_per_iter:.3f} ms"),
+        ("time evaluating", f"{h.eval_time:.2f} s"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        (x_train, t_train), (x_test, t_test) = load_mnist(name=args.dataset, dtype=np.dtype(args.dtype))
+    except (ValueError, OSError) as err:
+        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        return 1
+    if args.train_size:
+        x_train, t_train = x_train[:args.train_size], t_train[:args.train_size]
+    if args.test_size:
+        x_test, t_test = x_test[:args.test_size], t_test[:args.test_size]
+    if args.batch_size > len(x_train):
+        parser.error(f"argument --batch-size: must be at most the training set size "
+                     f"{len(x_train)}, got {args.batch_size}")
+    try:
+        net = TwoLayerNet(x_train.shape[1], args.hidden, 10, activation=args.activation,
+                          seed=args.seed, dtype=np.dtype(args.dtype))
+        history = train(net, x_train, t_train, x_test, t_test, iters=args.iters,
+                        batch_size=args.batch_size, lr=args.lr,
+                        optimizer=OPTIMIZERS[args.optimizer](lr=args.lr),
+                        method=args.method, seed=args.seed, replace=args.replace,
+                        progress=args.progress)
+    except (ValueError, TypeError, OSError, FloatingPointError) as err:
+        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        return 1
+    print(_table(history, test=True))
+    if args.out:
+        history.save(args.out)
+        print(f"history written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""The training loop: mini-batches, gradients, updates, and a record of it all.
+
+Chapter "Training on MNIST" (``docs/training.md``) runs it. By default each
+epoch visits every training example once, in a fresh random order (sampling
+*without* replacement); ``replace=True`` draws each batch independently, as
+the book does. An epoch is ``len(x_train) // batch_size`` iterations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from dlfs._checks import check_finite, check_labels, check_positive
+from dlfs.optim import SGD
+
+METHODS = ("backprop", "numerical")
+
+
+@dataclasses.dataclass
+class History:
+    """What happened during `train`: losses, accuracies and timings.
+
+    ``loss[i]`` is the mini-batch loss at iteration i+1, before its update.
+    Accuracies are measured after the iterations listed in ``eval_iters``
+    (every epoch, and after the last iteration). ``train_time`` counts only
+    gradients and updates; evaluation is timed separately in ``eval_time``.
+    """
+
+    method: str
+    iters: int
+    batch_size: int
+    lr: float
+    seed: int
+    loss: list[float] = dataclasses.field(default_factory=list)
+    eval_iters: list[int] = dataclasses.field(default_factory=list)
+    train_acc: list[float] = dataclasses.field(default_factory=list)
+    test_acc: list[float] = dataclasses.field(default_factory=list)
+    train_time: float = 0.0
+    eval_time: float = 0.0
+
+    @property
+    def time_per_iter(self) -> float:
+        """Seconds of gradient + update per iteration."""
+        return self.train_time / max(len(self.loss), 1)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self) | {"time_per_iter": self.time_per_iter}
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the history as JSON, atomically (a temp file, then a rename)."""
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(self.to_dict(), f, indent=1)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+
+
+def _check_data(x: np.ndarray, t: np.ndarray, n_classes: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x)
+    if x.ndim < 2:
+        raise ValueError(f"x_{name} must have shape (N, ...), got shape {x.shape}")
+    check_finite(x, f"x_{name}")
+    t = np.asarray(t)
+    if len(t) != len(x):
+        raise ValueError(f"t_{name} must have {len(x)} labels, one per row of x_{name}; got {len(t)}")
+    return x, check_labels(t, n=len(x), n_classes=n_classes, name=f"t_{name}")
+
+
+# --8<-- [start:train]
+def train(net, x_train: np.ndarray, t_train: np.ndarray,
+          x_test: np.ndarray | None = None, t_test: np.ndarray | None = None, *,
+          iters: int = 10_000, batch_size: int = 100, lr: float = 0.1, optimizer=None,
+          method: str = "backprop", seed: int = 0, replace: bool = False,
+          eval_every: int | None = None, progress: bool | None = None) -> History:
+    """Train `net` with mini-batch gradient descent and return a `History`.
+
+    Parameters
+    ----------
+    net : a network such as `dlfs.nets.TwoLayerNet`
+        It needs ``params``, ``loss_and_gradient`` (or ``numerical_gradient``
+        and ``loss``) and ``accuracy``.
+    x_train, t_train : training inputs (N, D) and labels (indices or one-hot)
+    x_test, t_test : optional test set, evaluated alongside
+    iters, batch_size, lr : the book's 10,000, 100 and 0.1 by default
+    optimizer : an object with ``update(params, grads)``; default ``SGD(lr)``
+    method : "backprop" or "numerical" (two losses per parameter: slow)
+    seed : int, seeds the order of the mini-batches
+    replace : bool, draw batches with replacement, as the book does
+    eval_every : int, iterations between accuracy checks; default one epoch
+    progress : bool, show a progress bar; default only on a terminal
+
+    Examples
+    --------
+    >>> from dlfs.nets import TwoLayerNet
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((60, 4)); t = (x[:, 0] > 0).astype(int)
+    >>> h = train(TwoLayerNet(4, 8, 2), x, t, iters=300, batch_size=10, lr=0.5)
+    >>> h.eval_iters[:3], h.train_acc[-1] > 0.9
+    ([6, 12, 18], True)
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if not (isinstance(iters, (int, np.integer)) and iters >= 1):
+        raise ValueError(f"iters must be an integer >= 1, got {iters!r}")
+    check_positive(lr, "lr")
+    n_classes = net.params["b2"].shape[0]  # the output bias has one entry per class
+    x_train, t_train = _check_data(x_train, t_train, n_classes, "train")
+    n = len(x_train)
+    if not (isinstance(batch_size, (int, np.integer)) and 1 <= batch_size <= n):
+        raise ValueError(f"batch_size must be an integer from 1 to the training set size {n}, got {batch_size!r}")
+    has_test = x_test is not None
+    if has_test:
+        x_test, t_test = _check_data(x_test, t_test, n_classes, "test")
+    dtype = getattr(net, "dtype", None)
+    if dtype is not None:  # cast once here, not once per batch
+        x_train = x_train.astype(dtype, copy=False)
+    optimizer = SGD(lr) if optimizer is None else optimizer
+    per_epoch = n // batch_size
+    eval_every = per_epoch if eval_every is None else eval_every
+    rng = np.random.default_rng(seed)
+    history = History(method, iters, batch_size, lr, seed)
+    order = None
+
+    with tqdm(total=iters, disable=None if progress is None else not progress,
+              unit="it", desc=method) as bar:
+        for i in range(iters):
+            start = time.perf_counter()
+            if replace:
+                batch = rng.choice(n, batch_size)
+            else:
+                k = i % per_epoch
+                if k == 0:
+                    order = rng.permutation(n)  # a new epoch: a new order
+                batch = order[k * batch_size:(k + 1) * batch_size]
+            x_batch, t_batch = x_train[batch], t_train[batch]
+            # Overflow is not warned about here: it makes the loss non-finite,
+            # which is reported below with the iteration and learning rate.
+            with np.errstate(over="ignore", invalid="ignore"):
+                if method == "backprop":
+                    loss, grads = net.loss_and_gradient(x_batch, t_batch)
+                else:
+                    grads = net.numerical_gradient(x_batch, t_batch)
+                    loss = net.loss(x_batch, t_batch)
+                if not np.isfinite(loss):
+                    raise FloatingPointError(
+                        f"the loss became {loss} at iteration {i + 1} with lr={lr}: "
+                        f"the steps are too large; try a smaller learning rate"
+                    )
+                optimizer.update(net.params, grads)
+            history.train_time += time.perf_counter() - start
+            history.loss.append(float(loss))
+
+            if (i + 1) % eval_every == 0 or i + 1 == iters:
+                start = time.perf_counter()
+                history.eval_iters.append(i + 1)
+                history.train_acc.append(net.accuracy(x_train, t_train))
+                if has_test:
+                    history.test_acc.append(net.accuracy(x_test, t_test))
+                history.eval_time += time.perf_counter() - start
+                bar.set_postfix(loss=f"{loss:.3f}", train_acc=f"{history.train_acc[-1]:.3f}")
+            bar.update()
+    return history
+# --8<-- [end:train]

@@ -1,0 +1,102 @@
+import json
+
+import numpy as np
+import pytest
+
+from dlfs.nets import TwoLayerNet
+from dlfs.optim import Adam
+from dlfs.train import train
+
+
+def blobs(n=200, seed=0):
+    """Two separable classes in 5-D: a quick, honest training problem."""
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, 2, n)
+    x = rng.standard_normal((n, 5)) + 2.0 * t[:, None]
+    return x, t
+
+
+def test_learns_separable_data_and_records_history():
+    x, t = blobs()
+    h = train(TwoLayerNet(5, 8, 2), x[:150], t[:150], x[150:], t[150:], iters=200, batch_size=10, lr=0.3)
+    assert len(h.loss) == 200
+    assert h.eval_iters == list(range(15, 200, 15)) + [200]  # every epoch, and the end
+    assert len(h.train_acc) == len(h.test_acc) == len(h.eval_iters)
+    assert h.test_acc[-1] > 0.9 and np.mean(h.loss[-20:]) < np.mean(h.loss[:20])
+    assert h.train_time > 0 and h.time_per_iter == pytest.approx(h.train_time / 200)
+
+
+def test_each_epoch_visits_every_example_once():
+    x, t = blobs(n=40)
+    seen = []
+
+    class Spy(TwoLayerNet):
+        def loss_and_gradient(self, xb, tb):
+            seen.extend(map(tuple, xb))
+            return super().loss_and_gradient(xb, tb)
+
+    train(Spy(5, 4, 2), x, t, iters=8, batch_size=10, lr=0.1)  # two epochs of 4 batches
+    first, second = seen[:40], seen[40:]
+    assert sorted(first) == sorted(map(tuple, x)) == sorted(second)
+    assert first != second  # reshuffled
+
+
+def test_seeded_runs_are_identical_and_replace_differs():
+    x, t = blobs()
+    a = train(TwoLayerNet(5, 8, 2), x, t, iters=50, batch_size=10, seed=3)
+    b = train(TwoLayerNet(5, 8, 2), x, t, iters=50, batch_size=10, seed=3)
+    c = train(TwoLayerNet(5, 8, 2), x, t, iters=50, batch_size=10, seed=3, replace=True)
+    assert a.loss == b.loss
+    assert a.loss != c.loss
+
+
+def test_numerical_method_and_other_optimizer():
+    x, t = blobs(n=40)
+    h = train(TwoLayerNet(5, 3, 2), x, t, iters=5, batch_size=10, method="numerical", lr=0.5)
+    g = train(TwoLayerNet(5, 3, 2), x, t, iters=5, batch_size=10, lr=0.5)
+    np.testing.assert_allclose(h.loss, g.loss, rtol=1e-6)  # same path, other gradient
+    train(TwoLayerNet(5, 3, 2), x, t, iters=5, batch_size=10, optimizer=Adam(0.01))
+
+
+def test_divergence_names_iteration_and_lr():
+    x, t = blobs()
+    with pytest.raises(FloatingPointError, match=r"the loss became (nan|inf) at iteration \d+ with lr=1e\+30"):
+        train(TwoLayerNet(5, 8, 2, weight_init_std=1.0), x * 1e3, t, iters=100, batch_size=10, lr=1e30)
+
+
+def test_bad_arguments_are_named():
+    x, t = blobs(n=20)
+    net = TwoLayerNet(5, 4, 2)
+    with pytest.raises(ValueError, match="lr must be a finite number > 0, got 0"):
+        train(net, x, t, lr=0)
+    with pytest.raises(ValueError, match="batch_size must be an integer from 1 to the training set size 20, got 21"):
+        train(net, x, t, batch_size=21)
+    with pytest.raises(ValueError, match="t_train must have 20 labels, one per row of x_train; got 19"):
+        train(net, x, t[:19])
+    with pytest.raises(ValueError, match=r"t_train holds labels out of range: expected 0\.\.1"):
+        train(net, x, t + 1)
+    x_nan = x.copy()
+    x_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="x_train must be finite"):
+        train(net, x_nan, t)
+    with pytest.raises(ValueError, match="method must be one of"):
+        train(net, x, t, method="magic")
+
+
+def test_history_saves_json_atomically(tmp_path):
+    x, t = blobs(n=20)
+    h = train(TwoLayerNet(5, 4, 2), x, t, iters=4, batch_size=10)
+    h.save(tmp_path / "run.json")
+    data = json.loads((tmp_path / "run.json").read_text())
+    assert data["loss"] == h.loss and data["time_per_iter"] == h.time_per_iter
+    assert [p.name for p in tmp_path.iterdir()] == ["run.json"]  # no temp file left
+
+
+@pytest.mark.parametrize("seed, dtype", [(0, np.float64), (1, np.float32), (2, np.float32)])
+def test_mnist_reaches_the_books_accuracy(mnist, mnist32, seed, dtype):
+    """784-50-10, 10,000 iterations, batch 100, lr 0.1: the book ends near 0.97."""
+    (x_train, t_train), (x_test, t_test) = mnist if dtype == np.float64 else mnist32
+    net = TwoLayerNet(784, 50, 10, seed=seed, dtype=dtype)
+    h = train(net, x_train, t_train, x_test, t_test, seed=seed)
+    assert h.eval_iters[:2] == [600, 1200] and h.eval_iters[-1] == 10_000
+    assert h.test_acc[-1] >= 0.965
