@@ -1,6 +1,6 @@
 """MNIST and Fashion-MNIST as NumPy arrays, like the book's ``dataset/mnist.py``.
 
-Chapter 3 (``docs/ch03``) calls :func:`load_mnist`. The four gzip IDX files of
+Chapter "Training on MNIST" (``docs/training.md``) calls :func:`load_mnist`. The four gzip IDX files of
 a data set are looked for in ``data_dir`` if given, else in ``$DLFS_DATA/<name>/``
 if ``DLFS_DATA`` is set, else in the user cache ``$XDG_CACHE_HOME/dlfs/<name>/``
 (``~/.cache/dlfs/<name>/``); Fashion-MNIST also in Debian's
@@ -26,18 +26,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import http.client
 import logging
 import os
-import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from dlfs.download import ChecksumError, DownloadError, checksum_error, fetch
 from dlfs.idx import read_idx
 
 __all__ = ["ChecksumError", "DatasetError", "DatasetNotFoundError", "DownloadError", "DatasetSpec", "MNIST",
@@ -58,16 +55,8 @@ class DatasetError(ValueError):
     """A data file has the wrong shape, count or labels; the message names it."""
 
 
-class ChecksumError(DatasetError):
-    """A file's SHA-256 differs from the expected one."""
-
-
 class DatasetNotFoundError(FileNotFoundError):
     """The files are nowhere to be found and may not be downloaded."""
-
-
-class DownloadError(OSError):
-    """A download failed (HTTP error, lost connection, short body)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,47 +114,6 @@ def data_home() -> Path:
     return (Path(cache) if os.path.isabs(cache) else Path.home() / ".cache") / "dlfs"
 
 
-def _sha256_error(path: Path, expected: str, actual: str) -> ChecksumError:
-    return ChecksumError(f"{path}: SHA-256 mismatch: expected {expected}, got {actual}")
-
-
-def fetch(url: str, dest: str | os.PathLike[str], *, sha256: str | None, timeout: float = 30.0) -> Path:
-    """Download ``url`` to ``dest`` atomically, checking length and SHA-256.
-
-    The body streams into a temporary file beside ``dest``, which is renamed
-    into place only once complete and verified; on any failure (HTTP error,
-    timeout, lost connection, short body, wrong digest, KeyboardInterrupt) it
-    is deleted and the error raised. ``sha256=None`` skips the digest check.
-    """
-    dest = Path(dest)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
-        digest, size = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out:
-            try:
-                with urllib.request.urlopen(url, timeout=timeout) as response:
-                    declared = response.headers.get("Content-Length")
-                    while chunk := response.read(1 << 16):
-                        out.write(chunk)
-                        digest.update(chunk)
-                        size += len(chunk)
-            except urllib.error.HTTPError as exc:
-                exc.close()  # an unclosed HTTPError leaks its socket
-                raise DownloadError(f"downloading {url} to {dest} failed: {exc}") from exc
-            except (OSError, http.client.HTTPException) as exc:
-                raise DownloadError(f"downloading {url} to {dest} failed: {exc!r}") from exc
-        if declared is not None and size != int(declared):
-            raise DownloadError(f"downloading {url} to {dest}: got {size} of {declared} bytes")
-        if sha256 is not None and digest.hexdigest() != sha256:
-            raise _sha256_error(dest, sha256, digest.hexdigest())
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return dest
-
-
 def download_dataset(
     dataset: str | DatasetSpec, dest_dir: str | os.PathLike[str], *,
     base_url: str | None = None, checksums: Mapping[str, str | None] | None = None, timeout: float = 30.0,
@@ -200,7 +148,7 @@ def _read(path: Path, sha256: str | None) -> np.ndarray:
     if path not in _cache or _cache[path][0] != key:
         data = path.read_bytes()
         if sha256 is not None and (actual := hashlib.sha256(data).hexdigest()) != sha256:
-            raise _sha256_error(path, sha256, actual)
+            raise checksum_error(path, sha256, actual)
         _cache[path] = (key, read_idx(data, name=str(path)))
     return _cache[path][1]
 

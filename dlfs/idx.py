@@ -7,6 +7,8 @@ the number of dimensions, one ``uint32`` size per dimension, then the values.
 
 >>> import tempfile, pathlib
 >>> import numpy as np
+
+from dlfs.download import atomic_file
 >>> from dlfs.idx import read_idx, write_idx
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     path = pathlib.Path(tmp) / "tiny-labels-idx1-ubyte.gz"
@@ -21,11 +23,12 @@ import gzip
 import math
 import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from dlfs.download import atomic_file
 
 __all__ = ["IDXFormatError", "read_idx", "write_idx"]
 
@@ -150,12 +153,5 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
     data = header + np.ascontiguousarray(array).tobytes()
     if path.suffix == ".gz":
         data = gzip.compress(data, mtime=0)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600; a data file is for everyone to read
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as out:
+        out.write(data)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from dlfs._checks import check_finite, check_labels, check_positive
+from dlfs.download import atomic_file
 from dlfs.optim import SGD
 
 METHODS = ("backprop", "numerical")
@@ -56,15 +55,8 @@ class History:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the history as JSON, atomically (a temp file, then a rename)."""
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(self.to_dict(), f, indent=1)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with atomic_file(path, "w") as f:
+            json.dump(self.to_dict(), f, indent=1)
 
 
 def _check_data(x: np.ndarray, t: np.ndarray, n_classes: int, name: str) -> tuple[np.ndarray, np.ndarray]:
