@@ -1,0 +1,66 @@
+"""The speed benchmark, run for real in --quick mode: its JSON, never its timings."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import require_real_mnist
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_training.py"
+
+
+def positive(x) -> bool:
+    return isinstance(x, float) and math.isfinite(x) and x > 0
+
+
+def test_quick_benchmark_writes_a_complete_json(tmp_path):
+    require_real_mnist()
+    out = tmp_path / "bench.json"
+    # One BLAS thread: on a small shared machine, threads that wait for each other
+    # make a smoke test slow, and it checks that the thread setting is recorded.
+    env = os.environ | {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    r = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--iters", "200", "--hidden-sizes", "2,3",
+                        "--repeat", "1", "--out", str(out)],
+                       check=False, capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    for heading in ["(a) training", "(b) one gradient", "(c) growth", "dlfs_float32 / fused_float32"]:
+        assert heading in r.stdout
+    d = json.loads(out.read_text())
+    assert d["schema"] == 1 and d["quick"] is True
+    assert not list(tmp_path.glob(".*.tmp"))  # the atomic write left no temporary file
+
+    a = d["training"]
+    assert a["iters"] == 200 and a["network"] == [784, 50, 10] and a["batch_size"] == 100
+    assert set(a["contenders"]) == {"dlfs_float64", "dlfs_float32", "fused_float32"}
+    for run in a["contenders"].values():
+        assert all(positive(s) for s in run["seconds"] + run["cpu_seconds"])
+        assert positive(run["seconds_per_iter"]) and run["seconds_min"] <= run["seconds_median"]
+        assert 0.5 < run["test_accuracy"] <= 1  # 200 iterations already learn most of MNIST
+
+    target = d["target"]
+    assert positive(target["ratio"]) and target["threshold"] == 1.5 and isinstance(target["met"], bool)
+    assert target["accuracy_match"] and target["test_accuracy_difference"] <= target["accuracy_tolerance"]
+
+    b = d["one_gradient"]
+    assert b["dtype"] == "float64" and b["loss_evaluations"] == 2 * b["n_params"]
+    assert positive(b["numerical_seconds"]) and positive(b["backprop_seconds"]["min"]) and positive(b["ratio"])
+
+    c = d["scaling"]
+    assert c["hidden_sizes"] == [2, 3] and [row["hidden"] for row in c["rows"]] == [2, 3]
+    assert [row["n_params"] for row in c["rows"]] == [784 * h + h + h * 10 + 10 for h in (2, 3)]
+    for row in c["rows"]:
+        for key in ["numerical_seconds", "numerical_seconds_per_loss", "backprop_seconds",
+                    "backprop_seconds_train_batch"]:
+            assert positive(row[key])
+    assert c["slopes"]["numerical_seconds"]["expected"] == 2
+    assert c["slopes"]["backprop_seconds"]["expected"] == 1
+    for s in c["slopes"].values():
+        assert math.isfinite(s["fit"]) and len(s["between_neighbours"]) == 1
+
+    e = d["environment"]
+    assert e["numpy"] and e["python"] and e["cpu_count"] >= 1 and e["date"]
+    assert e["thread_env"]["OPENBLAS_NUM_THREADS"] == "1"
+    assert "blas" in e and "threadpoolctl" in e
