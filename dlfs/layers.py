@@ -116,6 +116,9 @@ class Sigmoid:
 class Affine:
     """A fully connected layer ``out = x @ W + b``.
 
+    `forward` accepts x of shape (N, D) or (N, d1, d2, ...) with
+    ``d1 * d2 * ... == D``; `backward` returns dx in the input's shape.
+
     Parameters
     ----------
     W : ndarray of shape (D, M)
@@ -124,9 +127,6 @@ class Affine:
         Whether `backward` computes ``dx``. The first layer of a network
         has no use for it (its input is the data), so it can skip that
         matrix product and return None.
-
-    `forward` accepts x of shape (N, D) or (N, d1, d2, ...) with
-    ``d1 * d2 * ... == D``; `backward` returns dx in the input's shape.
 
     Examples
     --------
