@@ -14,7 +14,7 @@ import os
 import time
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # a text bar; tqdm.auto would want ipywidgets in a notebook
 
 from dlfs._checks import check_finite, check_labels, check_positive
 from dlfs.download import atomic_file
