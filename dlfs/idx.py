@@ -1,14 +1,12 @@
 """Read and write IDX files, the format MNIST and Fashion-MNIST ship in.
 
-Chapter 3 (``docs/ch03``) loads its data through :mod:`dlfs.datasets`, which
-parses each file with :func:`read_idx`. An IDX file is big-endian: two zero
+Chapter "Training on MNIST" (``docs/training.md``) loads its data through
+:mod:`dlfs.datasets`, which parses each file with :func:`read_idx`. An IDX file is big-endian: two zero
 bytes, a type code (``0x08`` = unsigned byte, the only one these data sets use),
 the number of dimensions, one ``uint32`` size per dimension, then the values.
 
 >>> import tempfile, pathlib
 >>> import numpy as np
-
-from dlfs.download import atomic_file
 >>> from dlfs.idx import read_idx, write_idx
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     path = pathlib.Path(tmp) / "tiny-labels-idx1-ubyte.gz"
