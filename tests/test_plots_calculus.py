@@ -3,15 +3,10 @@
 import numpy as np
 import pytest
 
-from dlfs.plots import all_figures, calculus, to_svg
+from dlfs.plots import calculus, to_svg
 
 NAMES = sorted(calculus.FIGURES)
 PREFIXES = ("numerical-diff-", "gradients-", "gradient-descent-")
-
-
-def test_names_are_prefixed_with_their_page_and_collected():
-    assert all(name.startswith(PREFIXES) and name.endswith(".svg") for name in NAMES)
-    assert set(NAMES) <= set(all_figures())
 
 
 @pytest.mark.parametrize("name", NAMES)
