@@ -14,8 +14,6 @@ from dlfs.layers import SoftmaxWithLoss
 from dlfs.plots import to_svg, training
 from tests.conftest import require_real_mnist
 
-NAMES = sorted(training.FIGURES)
-
 
 def assert_labelled(fig):
     assert fig.axes
