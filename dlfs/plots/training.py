@@ -104,9 +104,9 @@ def gradient_check_cases(n_images: int = 3) -> dict[str, dict[str, GradCheck]]:
     dlfs's loss, of the book's loss (1e-7 inside the log), and a backprop
     that forgets to average ``b2`` over the batch.
     """
-    from dlfs.datasets import load_mnist
+    from dlfs.plots.learning import mnist_train  # one cached float64 copy for the book
 
-    (x_train, t_train), _ = load_mnist(dtype=np.float64)
+    x_train, t_train = mnist_train()
     x, t = x_train[:n_images], t_train[:n_images]
     net = TwoLayerNet(784, 50, 10)  # the page's net, seed 0
     backprop = net.gradient(x, t)
