@@ -2,22 +2,28 @@
 
 Each check raises an error that names the argument, what was expected and
 what arrived, so a learner never has to decode a NumPy traceback from deep
-inside a layer.
+inside a layer. The chapters show this file once (chapter 1), because the
+implementations they show call these functions.
 """
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
+from typing import Any, TypeVar
+
 import numpy as np
 
+# --8<-- [end:imports]
 
-def check_same_shape(**arrays: np.ndarray) -> None:
-    """Raise ValueError unless all the named arrays have one shape."""
-    (name0, a0), *rest = arrays.items()
-    for name, a in rest:
-        if a.shape != a0.shape:
-            raise ValueError(
-                f"{name} must have the shape of {name0}, {a0.shape}; got shape {a.shape}"
-            )
+
+# --8<-- [start:checks]
+T = TypeVar("T")
+
+
+def check_positive(value: float, name: str) -> None:
+    """Raise ValueError unless `value` is a finite number > 0."""
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
 
 
 def check_finite(x: np.ndarray, name: str) -> None:
@@ -27,10 +33,26 @@ def check_finite(x: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} must be finite; got {bad} NaN or inf value(s) in shape {x.shape}")
 
 
-def check_positive(value: float, name: str) -> None:
-    """Raise ValueError unless `value` is a finite number > 0."""
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+def check_scalar(value: Any, where: str) -> float:
+    """Return `value` as a float, or say clearly that a function had to return a scalar."""
+    if np.ndim(value) != 0:
+        raise ValueError(f"f must return a scalar; it returned shape {np.shape(value)} at {where}")
+    return float(value)
+
+
+def from_forward(value: T | None, layer: object) -> T:
+    """Return what a layer's `forward` cached, or say that `backward` came first."""
+    if value is None:
+        raise RuntimeError(f"{type(layer).__name__}.backward was called before forward: nothing is cached yet")
+    return value
+
+
+def check_same_shape(**arrays: np.ndarray) -> None:
+    """Raise ValueError unless all the named arrays have one shape."""
+    (name0, a0), *rest = arrays.items()
+    for name, a in rest:
+        if a.shape != a0.shape:
+            raise ValueError(f"{name} must have the shape of {name0}, {a0.shape}; got shape {a.shape}")
 
 
 def check_labels(t: np.ndarray, n: int, n_classes: int, name: str = "t") -> np.ndarray:
@@ -42,9 +64,7 @@ def check_labels(t: np.ndarray, n: int, n_classes: int, name: str = "t") -> np.n
     t = np.asarray(t)
     if t.ndim == 2:
         if t.shape != (n, n_classes):
-            raise ValueError(
-                f"{name} as one-hot labels must have shape ({n}, {n_classes}), got {t.shape}"
-            )
+            raise ValueError(f"{name} as one-hot labels must have shape ({n}, {n_classes}), got {t.shape}")
         hot = t == 1
         if not ((hot | (t == 0)).all() and (hot.sum(axis=1) == 1).all()):
             raise ValueError(f"{name} as a 2-D array must be one-hot: one 1 per row, zeros elsewhere")
@@ -53,14 +73,14 @@ def check_labels(t: np.ndarray, n: int, n_classes: int, name: str = "t") -> np.n
         t = t.reshape(1)
     if t.shape != (n,):
         raise ValueError(
-            f"{name} must be class indices of shape ({n},) or one-hot of shape "
-            f"({n}, {n_classes}); got shape {t.shape}"
+            f"{name} must be class indices of shape ({n},) or one-hot of shape ({n}, {n_classes}); "
+            f"got shape {t.shape}"
         )
     if not np.issubdtype(t.dtype, np.integer):
         raise TypeError(f"{name} as class indices must have an integer dtype, got {t.dtype}")
     if n and (t.min() < 0 or t.max() >= n_classes):
         raise ValueError(
-            f"{name} holds labels out of range: expected 0..{n_classes - 1}, "
-            f"got min {t.min()} and max {t.max()}"
+            f"{name} holds labels out of range: expected 0..{n_classes - 1}, got min {t.min()} and max {t.max()}"
         )
     return t
+# --8<-- [end:checks]

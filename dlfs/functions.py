@@ -7,13 +7,11 @@ in place. A batch is a 2-D array with one example per row.
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
 import numpy as np
 
+# --8<-- [end:imports]
 from dlfs._checks import check_labels, check_same_shape
-
-# A probability below this is treated as this when taking its log, so a
-# confident wrong answer costs log(1e7) ~ 16.1 instead of infinity.
-LOG_FLOOR = 1e-7
 
 
 def step_function(x: np.ndarray) -> np.ndarray:
@@ -24,7 +22,7 @@ def step_function(x: np.ndarray) -> np.ndarray:
     >>> step_function(np.array([-1.0, 0.0, 2.0]))
     array([0, 0, 1])
     """
-    return (np.asarray(x) > 0).astype(np.int64)
+    return (np.asarray(x) > 0).astype(int)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -108,6 +106,11 @@ def mean_squared_error(y: np.ndarray, t: np.ndarray) -> float:
 
 
 # --8<-- [start:cross_entropy_error]
+# A probability below this is treated as this when taking its log, so a
+# confident wrong answer costs log(1e7) ~ 16.1 instead of infinity.
+LOG_FLOOR = 1e-7
+
+
 def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
     """Return the cross-entropy ``-log y[correct class]``, averaged over the batch.
 

@@ -6,33 +6,31 @@ table with this function and explains the thresholds.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Protocol
+# --8<-- [start:imports]
+from typing import NamedTuple
 
 import numpy as np
 
+# --8<-- [end:imports]
+from dlfs.nets import Network
+
+# --8<-- [start:gradient_check]
 # Below this size a gradient is rounding noise, and a relative error means
 # nothing: differences there are measured against this floor instead.
 REL_FLOOR = 1e-8
 
 
-class _Net(Protocol):
-    params: dict[str, np.ndarray]
-
-    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]: ...
-
-    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]: ...
-
-
 class GradCheck(NamedTuple):
-    """How far apart the two gradients of one parameter are."""
+    """How far apart the two gradients of one parameter are, over `entries` entries."""
 
     mean_abs_diff: float  # the book's figure: mean of |backprop - numerical|
     max_abs_diff: float
     max_rel_error: float  # max of |a - b| / max(|a|, |b|, REL_FLOOR)
+    entries: int  # how many entries were compared
 
 
-# --8<-- [start:gradient_check]
-def gradient_check(net: _Net, x: np.ndarray, t: np.ndarray) -> dict[str, GradCheck]:
+def gradient_check(net: Network, x: np.ndarray, t: np.ndarray, *,
+                   sample: int | None = None, seed: int = 0) -> dict[str, GradCheck]:
     """Return, per parameter, how backprop's gradient differs from the numerical one.
 
     Parameters
@@ -41,11 +39,18 @@ def gradient_check(net: _Net, x: np.ndarray, t: np.ndarray) -> dict[str, GradChe
         such as `dlfs.nets.TwoLayerNet`; its parameters must be float64,
         or the numerical gradient is too coarse to check anything.
     x, t : a small batch (a few examples: the numerical side is slow)
+    sample : int, optional
+        Compare only this many entries of each parameter, drawn at random
+        (all of them for smaller arrays): a large network is checked in a
+        fraction of the time. Default: every entry.
+    seed : int, default 0
+        Seeds the sample.
 
     Returns
     -------
     dict of str to GradCheck
-        ``mean_abs_diff``, ``max_abs_diff`` and ``max_rel_error`` per key.
+        ``mean_abs_diff``, ``max_abs_diff``, ``max_rel_error`` and
+        ``entries`` per key.
 
     Examples
     --------
@@ -55,6 +60,8 @@ def gradient_check(net: _Net, x: np.ndarray, t: np.ndarray) -> dict[str, GradChe
     >>> result = gradient_check(net, x, np.array([0, 1]))
     >>> all(r.max_rel_error < 1e-6 for r in result.values())
     True
+    >>> [r.entries for r in gradient_check(net, x, np.array([0, 1]), sample=5).values()]
+    [5, 3, 5, 2]
     """
     for key, p in net.params.items():
         if p.dtype != np.float64:
@@ -62,13 +69,26 @@ def gradient_check(net: _Net, x: np.ndarray, t: np.ndarray) -> dict[str, GradChe
                 f"gradient_check needs float64 parameters; params[{key!r}] is {p.dtype}. "
                 f"Build the net with dtype=np.float64."
             )
-    numerical = net.numerical_gradient(x, t)
+    indices = None
+    if sample is not None:
+        if not (isinstance(sample, (int, np.integer)) and sample >= 1):
+            raise ValueError(f"sample must be an integer >= 1 or None, got {sample!r}")
+        rng = np.random.default_rng(seed)
+        indices = {key: [np.unravel_index(i, p.shape)
+                         for i in np.sort(rng.choice(p.size, min(sample, p.size), replace=False))]
+                   for key, p in net.params.items()}
+    numerical = net.numerical_gradient(x, t, indices=indices)
     backprop = net.gradient(x, t)
     result = {}
-    for key in net.params:
-        a, b = backprop[key], numerical[key]
+    for key, p in net.params.items():
+        checked = np.ones(p.shape, dtype=bool)  # every entry, or the sample
+        if indices is not None:
+            checked[:] = False
+            checked[tuple(np.array(indices[key]).T)] = True
+        a, b = backprop[key][checked], numerical[key][checked]
         diff = np.abs(a - b)
         scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), REL_FLOOR)
-        result[key] = GradCheck(float(diff.mean()), float(diff.max()), float((diff / scale).max()))
+        result[key] = GradCheck(float(diff.mean()), float(diff.max()),
+                                float((diff / scale).max()), int(checked.sum()))
     return result
 # --8<-- [end:gradient_check]

@@ -10,9 +10,11 @@ Parameter gradients are left in ``dW`` and ``db``.
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
 import numpy as np
 
-from dlfs._checks import check_labels
+# --8<-- [end:imports]
+from dlfs._checks import check_labels, from_forward
 
 
 # --8<-- [start:mul_add]
@@ -29,15 +31,16 @@ class MulLayer:
     """
 
     def __init__(self) -> None:
-        self.x = None
-        self.y = None
+        self.x: float | None = None
+        self.y: float | None = None
 
-    def forward(self, x, y):
+    def forward(self, x: float, y: float) -> float:
         self.x, self.y = x, y
         return x * y
 
-    def backward(self, dout):
-        return dout * self.y, dout * self.x  # swap the inputs
+    def backward(self, dout: float) -> tuple[float, float]:
+        x, y = from_forward(self.x, self), from_forward(self.y, self)
+        return dout * y, dout * x  # swap the inputs
 
 
 class AddLayer:
@@ -52,10 +55,10 @@ class AddLayer:
     (1.1, 1.1)
     """
 
-    def forward(self, x, y):
+    def forward(self, x: float, y: float) -> float:
         return x + y
 
-    def backward(self, dout):
+    def backward(self, dout: float) -> tuple[float, float]:
         return dout, dout
 # --8<-- [end:mul_add]
 
@@ -76,14 +79,14 @@ class Relu:
     """
 
     def __init__(self) -> None:
-        self.mask = None  # where x > 0
+        self.mask: np.ndarray | None = None  # where x > 0
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x > 0
         return np.maximum(x, 0)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return np.where(self.mask, dout, 0)  # a new array: dout is left alone
+        return np.where(from_forward(self.mask, self), dout, 0)  # a new array: dout is left alone
 # --8<-- [end:relu]
 
 
@@ -101,14 +104,15 @@ class Sigmoid:
     """
 
     def __init__(self) -> None:
-        self.out = None
+        self.out: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.out = 0.5 * (1.0 + np.tanh(0.5 * x))  # sigmoid without overflow
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return dout * self.out * (1.0 - self.out)
+        out = from_forward(self.out, self)
+        return dout * out * (1.0 - out)
 # --8<-- [end:sigmoid]
 
 
@@ -145,10 +149,10 @@ class Affine:
     def __init__(self, W: np.ndarray, b: np.ndarray, input_grad: bool = True) -> None:
         self.W, self.b = W, b
         self.input_grad = input_grad
-        self.x = None  # the input, flattened to (N, D)
-        self.x_shape = None
-        self.dW = None
-        self.db = None
+        self.x: np.ndarray | None = None  # the input, flattened to (N, D)
+        self.x_shape: tuple[int, ...] | None = None
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if x.ndim < 2 or x[0].size != self.W.shape[0]:
@@ -161,11 +165,12 @@ class Affine:
         return self.x @ self.W + self.b
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
-        self.dW = self.x.T @ dout
+        x = from_forward(self.x, self)
+        self.dW = x.T @ dout
         self.db = dout.sum(axis=0)
         if not self.input_grad:
             return None
-        return (dout @ self.W.T).reshape(self.x_shape)
+        return (dout @ self.W.T).reshape(from_forward(self.x_shape, self))
 # --8<-- [end:affine]
 
 
@@ -188,27 +193,57 @@ class SoftmaxWithLoss:
     """
 
     def __init__(self) -> None:
-        self.y = None  # softmax probabilities
-        self.t = None  # labels as class indices
-        self.loss = None
+        self.y: np.ndarray | None = None  # softmax probabilities
+        self.t: np.ndarray | None = None  # labels as class indices
+        self.loss: float | None = None
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         if x.ndim != 2:
             raise ValueError(f"x must be scores of shape (N, C), got shape {x.shape}")
         n = x.shape[0]
-        self.t = check_labels(t, n=n, n_classes=x.shape[1], name="t")
+        self.t = labels = check_labels(t, n=n, n_classes=x.shape[1], name="t")
         # log-softmax straight from the scores: stable, and exact where
         # log(softmax(x)) would round a tiny probability to log(0).
         z = x - x.max(axis=1, keepdims=True)
         log_y = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         self.y = np.exp(log_y)
-        self.loss = float(-log_y[np.arange(n), self.t].mean())
-        return self.loss
+        self.loss = loss = float(-log_y[np.arange(n), labels].mean())
+        return loss
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
-        n = self.y.shape[0]
-        dx = self.y.copy()
-        dx[np.arange(n), self.t] -= 1
+        y, t = from_forward(self.y, self), from_forward(self.t, self)
+        n = y.shape[0]
+        dx = y.copy()
+        dx[np.arange(n), t] -= 1
         dx *= dout / n
         return dx
 # --8<-- [end:softmax_with_loss]
+
+
+# --8<-- [start:book_softmax_with_loss]
+class BookSoftmaxWithLoss(SoftmaxWithLoss):
+    """The book's version: loss ``-mean log(y + 1e-7)``, backward pass ``(y - t) / N``.
+
+    The backward pass is the gradient of the loss *without* the 1e-7, so a
+    gradient check finds backprop and numerical differences about 1e-7
+    apart (chapter "Gradient check"). Use `SoftmaxWithLoss`; this one is
+    here to reproduce the book's numbers.
+
+    Examples
+    --------
+    >>> layer = BookSoftmaxWithLoss()
+    >>> print(f"{layer.forward(np.array([[0.0, 0.0]]), np.array([1])):.10f}")
+    0.6931469806
+    >>> layer.backward(1.0)  # the same as SoftmaxWithLoss
+    array([[ 0.5, -0.5]])
+    """
+
+    delta = 1e-7  # what the book adds inside the log
+
+    def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        super().forward(x, t)  # sets self.y and self.t
+        y, labels = from_forward(self.y, self), from_forward(self.t, self)
+        loss = float(-np.mean(np.log(y[np.arange(len(labels)), labels] + self.delta)))
+        self.loss = loss
+        return loss
+# --8<-- [end:book_softmax_with_loss]

@@ -7,15 +7,58 @@ numerical gradients; chapter "Backpropagation" (``docs/backprop.md``) adds
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
+from typing import Any, Protocol
+
 import numpy as np
 
+# --8<-- [end:imports]
 from dlfs._checks import check_finite, check_labels, check_positive
 from dlfs.functions import cross_entropy_error, softmax
 from dlfs.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 from dlfs.numerical import numerical_gradient
 
-_ACTIVATIONS = {"relu": Relu, "sigmoid": Sigmoid}
-_DTYPES = (np.float32, np.float64)
+# --8<-- [start:network]
+ACTIVATIONS = {"relu": Relu, "sigmoid": Sigmoid}
+DTYPES = (np.float32, np.float64)
+
+
+class Network(Protocol):
+    """What `dlfs.train.train` and `dlfs.gradcheck.gradient_check` ask of a network.
+
+    `TwoLayerNet` has all of it. ``params`` maps names to the arrays an
+    optimizer updates in place; every gradient method returns a dict with
+    the same keys and shapes.
+    """
+
+    params: dict[str, np.ndarray]
+    dtype: np.dtype  # inputs are cast to it
+    output_size: int  # the number of classes
+
+    def loss(self, x: np.ndarray, t: np.ndarray) -> float: ...
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray) -> float: ...
+
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]: ...
+
+    def loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]: ...
+
+    def numerical_gradient(self, x: np.ndarray, t: np.ndarray, *,
+                           indices: dict[str, list[tuple[int, ...]]] | None = None) -> dict[str, np.ndarray]: ...
+# --8<-- [end:network]
+
+
+# --8<-- [start:count_parameters]
+def count_parameters(net: Network) -> int:
+    """Return how many numbers ``net.params`` holds: 39,760 for 784-50-10.
+
+    Examples
+    --------
+    >>> count_parameters(TwoLayerNet(784, 50, 10))
+    39760
+    """
+    return sum(p.size for p in net.params.values())
+# --8<-- [end:count_parameters]
 
 
 class SimpleNet:
@@ -97,11 +140,12 @@ class TwoLayerNet:
             if not (isinstance(size, (int, np.integer)) and size > 0):
                 raise ValueError(f"{name} must be a positive integer, got {size!r}")
         check_positive(weight_init_std, "weight_init_std")
-        if activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
-        if np.dtype(dtype) not in [np.dtype(d) for d in _DTYPES]:
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        if np.dtype(dtype) not in [np.dtype(d) for d in DTYPES]:
             raise TypeError(f"dtype must be np.float32 or np.float64, got {np.dtype(dtype)}")
         self.dtype = np.dtype(dtype)
+        self.output_size = output_size
         rng = np.random.default_rng(seed) if rng is None else rng
         std = weight_init_std
         self.params = {
@@ -112,9 +156,9 @@ class TwoLayerNet:
         }
         self._shapes = {key: p.shape for key, p in self.params.items()}
         # The first Affine's dx would be the gradient w.r.t. the data: skip it.
-        self.layers = {
+        self.layers: dict[str, Any] = {
             "Affine1": Affine(self.params["W1"], self.params["b1"], input_grad=False),
-            activation.capitalize() + "1": _ACTIVATIONS[activation](),
+            activation.capitalize() + "1": ACTIVATIONS[activation](),
             "Affine2": Affine(self.params["W2"], self.params["b2"]),
         }
         self.last_layer = SoftmaxWithLoss()
@@ -155,16 +199,22 @@ class TwoLayerNet:
         labels = check_labels(t, n=scores.shape[0], n_classes=scores.shape[1])
         return float(np.mean(scores.argmax(axis=1) == labels))
 
-    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Return the gradients by central differences: two losses per parameter."""
+    def numerical_gradient(self, x: np.ndarray, t: np.ndarray, *,
+                           indices: dict[str, list[tuple[int, ...]]] | None = None) -> dict[str, np.ndarray]:
+        """Return the gradients by central differences: two losses per parameter.
+
+        `indices` may name, per parameter, the entries to differentiate (the
+        others are NaN): a sample that checks a large network quickly.
+        """
         x = self._check_x(x)
-        t = check_labels(t, n=x.shape[0], n_classes=self._shapes["b2"][0])
+        t = check_labels(t, n=x.shape[0], n_classes=self.output_size)
 
         def loss_at_current_params(_: np.ndarray) -> float:
             # numerical_gradient nudges self.params[key] in place; read it back.
             return self.last_layer.forward(self._forward(x), t)
 
-        return {key: numerical_gradient(loss_at_current_params, p)
+        return {key: numerical_gradient(loss_at_current_params, p,
+                                        indices=None if indices is None else indices[key])
                 for key, p in self.params.items()}
 
     def loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:

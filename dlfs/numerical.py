@@ -9,13 +9,16 @@ and far too slow to train a real network (chapter "Training on MNIST").
 
 from __future__ import annotations
 
-from collections.abc import Callable
+# --8<-- [start:imports]
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
-from dlfs._checks import check_finite, check_positive
+# --8<-- [end:imports]
+from dlfs._checks import check_finite, check_positive, check_scalar
 
-_METHODS = ("central", "forward", "backward")
+METHODS = ("central", "forward", "backward")
 
 
 # --8<-- [start:numerical_diff]
@@ -46,8 +49,8 @@ def numerical_diff(
     >>> print(f"{numerical_diff(f, 5.0, method='forward'):.10f}")
     0.2000010000
     """
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if method not in ("central", "forward", "backward"):
+        raise ValueError(f"method must be one of ('central', 'forward', 'backward'), got {method!r}")
     check_positive(h, "h")
     if method == "central":
         return (f(x + h) - f(x - h)) / (2 * h)
@@ -57,18 +60,10 @@ def numerical_diff(
 # --8<-- [end:numerical_diff]
 
 
-def _scalar(value: object, where: str) -> float:
-    """Return `value` as a float, or say clearly that `f` must return a scalar."""
-    if np.ndim(value) != 0:
-        raise ValueError(
-            f"f must return a scalar; it returned shape {np.shape(value)} at {where}"
-        )
-    return float(value)  # type: ignore[arg-type]
-
-
 # --8<-- [start:numerical_gradient]
 def numerical_gradient(
-    f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4
+    f: Callable[[np.ndarray], Any], x: np.ndarray, h: float = 1e-4,
+    *, indices: Iterable[tuple[int, ...]] | None = None,
 ) -> np.ndarray:
     """Return the gradient of `f` at `x` by central differences, element by element.
 
@@ -82,8 +77,11 @@ def numerical_gradient(
         Takes `x` and returns a scalar.
     x : ndarray of floats, any shape
         The point. Integer arrays are refused: ``x[i] + 1e-4`` would be
-        truncated back to ``x[i]`` and the gradient would silently be 0.
+        truncated to an integer, and the gradient would be silently wrong.
     h : float, default 1e-4
+    indices : iterable of index tuples, optional
+        Differentiate only these entries (a sample, to check a large array
+        quickly); the others are NaN. Default: every entry.
 
     Returns
     -------
@@ -95,24 +93,33 @@ def numerical_gradient(
     ...     return x[0] ** 2 + x[1] ** 2
     >>> numerical_gradient(function_2, np.array([3.0, 4.0])).round(6)
     array([6., 8.])
+    >>> numerical_gradient(function_2, np.array([3.0, 4.0]), indices=[(1,)]).round(6)
+    array([nan,  8.])
     """
     if not isinstance(x, np.ndarray):
         raise TypeError(f"x must be a NumPy array of floats, got {type(x).__name__}")
     if not np.issubdtype(x.dtype, np.floating):
         raise TypeError(
-            f"x must have a floating dtype, got {x.dtype}: an integer array cannot "
-            f"hold x + h, so every gradient would be 0. Use x.astype(float)."
+            f"x must have a floating dtype, got {x.dtype}: an integer array cannot hold "
+            f"x + h (x[i] + {h:g} is truncated to an integer), so the gradient would be "
+            f"silently wrong. Use x.astype(float)."
         )
     check_positive(h, "h")
     check_finite(x, "x")
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):  # every element of an N-D array, in order
+    if indices is None:
+        indices, grad = np.ndindex(x.shape), np.zeros_like(x)  # every element, in order
+    else:
+        indices = [tuple(idx) for idx in indices]
+        if any(len(idx) != x.ndim for idx in indices):  # x[0] of a matrix is a whole row
+            raise ValueError(f"indices must each name one entry of x, {x.ndim} integers, for shape {x.shape}")
+        grad = np.full_like(x, np.nan)  # entries left out stay NaN
+    for idx in indices:
         original = x[idx]
         try:
             x[idx] = original + h
-            f_plus = _scalar(f(x), f"x{list(idx)} + h")
+            f_plus = check_scalar(f(x), f"x{list(idx)} + h")
             x[idx] = original - h
-            f_minus = _scalar(f(x), f"x{list(idx)} - h")
+            f_minus = check_scalar(f(x), f"x{list(idx)} - h")
         finally:
             x[idx] = original  # put x back, whatever happened
         grad[idx] = (f_plus - f_minus) / (2 * h)

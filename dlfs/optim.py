@@ -8,17 +8,20 @@ writes the new values into the arrays of `params` in place.
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
 from collections.abc import Callable
+from typing import Any, Protocol
 
 import numpy as np
 
+# --8<-- [end:imports]
 from dlfs._checks import check_positive
 from dlfs.numerical import numerical_gradient
 
 
 # --8<-- [start:gradient_descent]
 def gradient_descent(
-    f: Callable[[np.ndarray], float], init_x: np.ndarray, lr: float = 0.01,
+    f: Callable[[np.ndarray], Any], init_x: np.ndarray, lr: float = 0.01,
     step_num: int = 100, *, return_path: bool = False,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Minimise `f` by repeating ``x <- x - lr * grad f(x)`` with numerical gradients.
@@ -62,12 +65,19 @@ def gradient_descent(
 # --8<-- [end:gradient_descent]
 
 
-def _check_keys(params: dict, grads: dict) -> None:
+# --8<-- [start:sgd]
+class Optimizer(Protocol):
+    """One method: write the updated values into the arrays of `params`."""
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None: ...
+
+
+def check_keys(params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    """Raise KeyError unless `grads` has exactly the keys of `params`."""
     if params.keys() != grads.keys():
         raise KeyError(f"grads must have the keys of params {sorted(params)}, got {sorted(grads)}")
 
 
-# --8<-- [start:sgd]
 class SGD:
     """Stochastic gradient descent: ``p -= lr * g`` for every parameter.
 
@@ -84,7 +94,7 @@ class SGD:
         self.lr = lr
 
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        _check_keys(params, grads)
+        check_keys(params, grads)
         for key in params:
             params[key] -= self.lr * grads[key]
 # --8<-- [end:sgd]
@@ -110,7 +120,7 @@ class Momentum:
         self.v: dict[str, np.ndarray] = {}
 
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        _check_keys(params, grads)
+        check_keys(params, grads)
         for key in params:
             v = self.v.setdefault(key, np.zeros_like(params[key]))
             v *= self.momentum
@@ -135,7 +145,7 @@ class AdaGrad:
         self.h: dict[str, np.ndarray] = {}
 
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        _check_keys(params, grads)
+        check_keys(params, grads)
         for key in params:
             h = self.h.setdefault(key, np.zeros_like(params[key]))
             h += grads[key] ** 2
@@ -165,7 +175,7 @@ class Adam:
         self.v: dict[str, np.ndarray] = {}
 
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        _check_keys(params, grads)
+        check_keys(params, grads)
         self.iter += 1
         # Fold both bias corrections into the step size.
         lr_t = self.lr * np.sqrt(1 - self.beta2**self.iter) / (1 - self.beta1**self.iter)

@@ -8,21 +8,52 @@ the book does. An epoch is ``len(x_train) // batch_size`` iterations.
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
 import dataclasses
 import json
 import os
 import time
+import warnings
+from collections.abc import Iterator
 
 import numpy as np
 from tqdm import tqdm  # a text bar; tqdm.auto would want ipywidgets in a notebook
 
+# --8<-- [end:imports]
 from dlfs._checks import check_finite, check_labels, check_positive
 from dlfs.download import atomic_file
-from dlfs.optim import SGD
+from dlfs.nets import Network
+from dlfs.optim import SGD, Optimizer
 
-METHODS = ("backprop", "numerical")
+
+# --8<-- [start:minibatches]
+def minibatches(n: int, batch_size: int, rng: np.random.Generator, *,
+                replace: bool = False) -> Iterator[np.ndarray]:
+    """Yield the indices of one mini-batch after another, without end.
+
+    Without replacement (the default) each epoch is a fresh shuffle of
+    ``range(n)`` cut into ``n // batch_size`` batches, so every example is
+    seen once per epoch (the ``n % batch_size`` left over sit that epoch
+    out). With ``replace=True`` every batch is an independent draw, as in
+    the book, and an example may appear twice in one batch.
+
+    Examples
+    --------
+    >>> batches = minibatches(6, 2, np.random.default_rng(0))
+    >>> [next(batches).tolist() for _ in range(4)]  # one epoch, then the next
+    [[3, 2], [5, 4], [0, 1], [4, 5]]
+    """
+    while True:
+        if replace:
+            yield rng.choice(n, batch_size)
+            continue
+        order = rng.permutation(n)  # a new epoch: a new order
+        for k in range(n // batch_size):
+            yield order[k * batch_size:(k + 1) * batch_size]
+# --8<-- [end:minibatches]
 
 
+# --8<-- [start:history]
 @dataclasses.dataclass
 class History:
     """What happened during `train`: losses, accuracies and timings.
@@ -53,36 +84,46 @@ class History:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self) | {"time_per_iter": self.time_per_iter}
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the history as JSON, atomically (a temp file, then a rename)."""
         with atomic_file(path, "w") as f:
             json.dump(self.to_dict(), f, indent=1)
+# --8<-- [end:history]
 
 
-def _check_data(x: np.ndarray, t: np.ndarray, n_classes: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+# --8<-- [start:train]
+METHODS = ("backprop", "numerical")
+
+
+class DivergenceWarning(RuntimeWarning):
+    """Training made the loss much larger instead of smaller: the learning rate is too large."""
+
+
+def check_data(x: np.ndarray, t: np.ndarray | None, n_classes: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(x, t)`` checked: x of shape (N, ...) and finite, t as N class indices."""
     x = np.asarray(x)
     if x.ndim < 2:
         raise ValueError(f"x_{name} must have shape (N, ...), got shape {x.shape}")
     check_finite(x, f"x_{name}")
+    if t is None:
+        raise ValueError(f"t_{name} is missing: x_{name} needs its labels")
     t = np.asarray(t)
     if len(t) != len(x):
         raise ValueError(f"t_{name} must have {len(x)} labels, one per row of x_{name}; got {len(t)}")
     return x, check_labels(t, n=len(x), n_classes=n_classes, name=f"t_{name}")
 
 
-# --8<-- [start:train]
-def train(net, x_train: np.ndarray, t_train: np.ndarray,
+def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
           x_test: np.ndarray | None = None, t_test: np.ndarray | None = None, *,
-          iters: int = 10_000, batch_size: int = 100, lr: float = 0.1, optimizer=None,
-          method: str = "backprop", seed: int = 0, replace: bool = False,
-          eval_every: int | None = None, progress: bool | None = None) -> History:
+          iters: int = 10_000, batch_size: int = 100, lr: float = 0.1,
+          optimizer: Optimizer | None = None, method: str = "backprop", seed: int = 0,
+          replace: bool = False, eval_every: int | None = None,
+          progress: bool | None = None) -> History:
     """Train `net` with mini-batch gradient descent and return a `History`.
 
     Parameters
     ----------
-    net : a network such as `dlfs.nets.TwoLayerNet`
-        It needs ``params``, ``loss_and_gradient`` (or ``numerical_gradient``
-        and ``loss``) and ``accuracy``.
+    net : a `dlfs.nets.Network`, such as `dlfs.nets.TwoLayerNet`
     x_train, t_train : training inputs (N, D) and labels (indices or one-hot)
     x_test, t_test : optional test set, evaluated alongside
     iters, batch_size, lr : the book's 10,000, 100 and 0.1 by default
@@ -92,6 +133,18 @@ def train(net, x_train: np.ndarray, t_train: np.ndarray,
     replace : bool, draw batches with replacement, as the book does
     eval_every : int, iterations between accuracy checks; default one epoch
     progress : bool, show a progress bar; default only on a terminal
+
+    Raises
+    ------
+    FloatingPointError
+        The loss stopped being finite; the message names the iteration and `lr`.
+
+    Warns
+    -----
+    DivergenceWarning
+        The loss ended far above where it started (the mean of the last 100
+        losses is more than twice the larger of the first loss and
+        log(number of classes), the loss of a uniform guess); the message names `lr`.
 
     Examples
     --------
@@ -107,35 +160,22 @@ def train(net, x_train: np.ndarray, t_train: np.ndarray,
     if not (isinstance(iters, (int, np.integer)) and iters >= 1):
         raise ValueError(f"iters must be an integer >= 1, got {iters!r}")
     check_positive(lr, "lr")
-    n_classes = net.params["b2"].shape[0]  # the output bias has one entry per class
-    x_train, t_train = _check_data(x_train, t_train, n_classes, "train")
+    x_train, t_train = check_data(x_train, t_train, net.output_size, "train")
     n = len(x_train)
     if not (isinstance(batch_size, (int, np.integer)) and 1 <= batch_size <= n):
         raise ValueError(f"batch_size must be an integer from 1 to the training set size {n}, got {batch_size!r}")
-    has_test = x_test is not None
-    if has_test:
-        x_test, t_test = _check_data(x_test, t_test, n_classes, "test")
-    dtype = getattr(net, "dtype", None)
-    if dtype is not None:  # cast once here, not once per batch
-        x_train = x_train.astype(dtype, copy=False)
+    test = None if x_test is None else check_data(x_test, t_test, net.output_size, "test")
+    x_train = x_train.astype(net.dtype, copy=False)  # cast once here, not once per batch
     optimizer = SGD(lr) if optimizer is None else optimizer
-    per_epoch = n // batch_size
-    eval_every = per_epoch if eval_every is None else eval_every
-    rng = np.random.default_rng(seed)
+    eval_every = n // batch_size if eval_every is None else eval_every
+    batches = minibatches(n, batch_size, np.random.default_rng(seed), replace=replace)
     history = History(method, iters, batch_size, lr, seed)
-    order = None
 
     with tqdm(total=iters, disable=None if progress is None else not progress,
               unit="it", desc=method) as bar:
         for i in range(iters):
             start = time.perf_counter()
-            if replace:
-                batch = rng.choice(n, batch_size)
-            else:
-                k = i % per_epoch
-                if k == 0:
-                    order = rng.permutation(n)  # a new epoch: a new order
-                batch = order[k * batch_size:(k + 1) * batch_size]
+            batch = next(batches)
             x_batch, t_batch = x_train[batch], t_train[batch]
             # Overflow is not warned about here: it makes the loss non-finite,
             # which is reported below with the iteration and learning rate.
@@ -158,10 +198,22 @@ def train(net, x_train: np.ndarray, t_train: np.ndarray,
                 start = time.perf_counter()
                 history.eval_iters.append(i + 1)
                 history.train_acc.append(net.accuracy(x_train, t_train))
-                if has_test:
-                    history.test_acc.append(net.accuracy(x_test, t_test))
+                if test is not None:
+                    history.test_acc.append(net.accuracy(*test))
                 history.eval_time += time.perf_counter() - start
                 bar.set_postfix(loss=f"{loss:.3f}", train_acc=f"{history.train_acc[-1]:.3f}")
             bar.update()
+    warn_if_diverged(history, net.output_size)
     return history
+
+
+def warn_if_diverged(history: History, n_classes: int) -> None:
+    """Warn when the recent losses are far above the start: a finite loss can explode too."""
+    recent = float(np.mean(history.loss[-100:]))
+    limit = 2 * max(history.loss[0], float(np.log(n_classes)))
+    if recent > limit:
+        warnings.warn(
+            f"the loss grew from {history.loss[0]:.4g} to {recent:.4g} (mean of the last "
+            f"{len(history.loss[-100:])} iterations) with lr={history.lr}: training diverged; "
+            f"try a smaller learning rate", DivergenceWarning, stacklevel=3)
 # --8<-- [end:train]

@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from dlfs.functions import (cross_entropy_error, mean_squared_error, relu, sigmoid,
-                            softmax, step_function)
+from dlfs.functions import cross_entropy_error, mean_squared_error, relu, sigmoid, softmax, step_function
 
 Y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])  # the book's example
 T = np.eye(10)[2]

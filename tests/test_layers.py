@@ -5,7 +5,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dlfs.layers import Affine, AddLayer, MulLayer, Relu, Sigmoid, SoftmaxWithLoss
+from dlfs.layers import AddLayer, Affine, MulLayer, Relu, Sigmoid, SoftmaxWithLoss
 from dlfs.numerical import numerical_gradient
 
 RTOL = 1e-7  # relative to the largest gradient entry, in float64
@@ -142,3 +142,23 @@ def test_apple_and_orange_example():
     dapple, dapple_num = mul_apple.backward(dapple_price)
     dorange, dorange_num = mul_orange.backward(dorange_price)
     assert (dapple_num, dapple, dorange, dorange_num, dtax) == pytest.approx((110, 2.2, 3.3, 165, 650))
+
+
+def test_book_softmax_with_loss_adds_delta_to_the_loss_only():
+    from dlfs.layers import BookSoftmaxWithLoss
+
+    rng = np.random.default_rng(0)
+    x, t = rng.standard_normal((4, 3)), np.array([0, 2, 1, 2])
+    ours, book = SoftmaxWithLoss(), BookSoftmaxWithLoss()
+    loss, book_loss = ours.forward(x, t), book.forward(x, t)
+    y = ours.y[np.arange(4), t]
+    assert book_loss == pytest.approx(-np.mean(np.log(y + 1e-7)), rel=1e-12)
+    assert 0 < loss - book_loss < 1e-6  # the 1e-7 lowers every -log a little
+    np.testing.assert_array_equal(book.backward(1.0), ours.backward(1.0))  # (y - t) / N either way
+
+
+@pytest.mark.parametrize("layer", [MulLayer(), Relu(), Sigmoid(), Affine(np.ones((2, 2)), np.zeros(2)),
+                                   SoftmaxWithLoss()])
+def test_backward_before_forward_says_so(layer):
+    with pytest.raises(RuntimeError, match=rf"{type(layer).__name__}\.backward was called before forward"):
+        layer.backward(np.ones((1, 2)))

@@ -88,7 +88,7 @@ def test_float32_stays_float32():
 
 
 def test_accuracy():
-    x, t = small_batch()
+    x, _ = small_batch()
     net = TwoLayerNet(8, 5, 3, seed=0)
     predicted = net.predict(x).argmax(axis=1)
     assert net.accuracy(x, predicted) == 1.0
@@ -109,7 +109,8 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="x must be finite; got 1 NaN or inf"):
         net.gradient(x_nan, t)
     net.params["W1"] = np.zeros((8, 4))
-    with pytest.raises(ValueError, match=r"params\['W1'\] must have shape \(8, 5\) and dtype float64, got shape \(8, 4\)"):
+    expected = r"params\['W1'\] must have shape \(8, 5\) and dtype float64, got shape \(8, 4\)"
+    with pytest.raises(ValueError, match=expected):
         net.predict(x)
 
 
@@ -118,7 +119,31 @@ def test_bad_construction_is_named():
         TwoLayerNet(8, 0, 3)
     with pytest.raises(ValueError, match="activation must be one of"):
         TwoLayerNet(8, 5, 3, activation="tanh")
-    with pytest.raises(TypeError, match="dtype must be np.float32 or np.float64, got int64"):
+    with pytest.raises(TypeError, match=r"dtype must be np\.float32 or np\.float64, got int64"):
         TwoLayerNet(8, 5, 3, dtype=np.int64)
     with pytest.raises(ValueError, match=r"SimpleNet|W must have shape \(2, 3\)"):
         SimpleNet(W=np.ones((3, 3)))
+
+
+def test_count_parameters_and_the_network_protocol():
+    from dlfs.nets import Network, count_parameters
+
+    net = TwoLayerNet(784, 50, 10)
+    assert count_parameters(net) == 784 * 50 + 50 + 50 * 10 + 10 == 39_760
+    assert net.output_size == 10 and net.dtype == np.float64
+    # every member the protocol declares is there, with the declared kind
+    members = {name for name in dir(Network) if not name.startswith("_")} | set(Network.__annotations__)
+    assert members == {"params", "dtype", "output_size", "loss", "accuracy", "gradient",
+                       "loss_and_gradient", "numerical_gradient"}
+    for name in members:
+        assert hasattr(net, name), name
+
+
+def test_numerical_gradient_of_a_sample_of_entries():
+    x, t = small_batch()
+    net = TwoLayerNet(8, 5, 3, weight_init_std=0.5, seed=1)
+    full = net.numerical_gradient(x, t)
+    some = net.numerical_gradient(x, t, indices={"W1": [(0, 0), (7, 4)], "b1": [], "W2": [(2, 1)], "b2": [(0,)]})
+    assert np.isnan(some["b1"]).all() and np.count_nonzero(~np.isnan(some["W1"])) == 2
+    for key, idx in [("W1", (7, 4)), ("W2", (2, 1)), ("b2", (0,))]:
+        assert some[key][idx] == full[key][idx]

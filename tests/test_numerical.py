@@ -69,7 +69,7 @@ def test_x_restored_when_f_raises():
 
 
 def test_integer_array_refused():
-    with pytest.raises(TypeError, match=r"floating dtype, got int64.*gradient would be 0"):
+    with pytest.raises(TypeError, match=r"floating dtype, got int64.*truncated to an integer.*silently wrong"):
         numerical_gradient(function_2, np.array([3, 4]))
     with pytest.raises(TypeError, match="NumPy array of floats, got list"):
         numerical_gradient(function_2, [3.0, 4.0])
@@ -87,3 +87,23 @@ def test_nan_input_and_bad_h_and_method():
         numerical_diff(function_1, 1.0, h=0)
     with pytest.raises(ValueError, match="method must be one of"):
         numerical_diff(function_1, 1.0, method="centre")
+
+
+def test_indices_differentiate_only_those_entries():
+    x = np.arange(6, dtype=float).reshape(2, 3)
+    grad = numerical_gradient(lambda a: np.sum(a**2), x, indices=[(0, 1), (1, 2)])
+    np.testing.assert_allclose(grad[0, 1], 2.0, atol=1e-6)
+    np.testing.assert_allclose(grad[1, 2], 10.0, atol=1e-6)
+    assert np.isnan(grad).sum() == 4  # the entries left out
+
+
+def test_indices_count_the_evaluations():
+    calls = []
+    numerical_gradient(lambda a: calls.append(1) or float(a.sum()), np.zeros((4, 4)), indices=[(0, 0), (3, 3)])
+    assert len(calls) == 4  # two per listed entry, none for the rest
+
+
+def test_partial_index_is_refused():
+    # x[0] of a matrix is a whole row (a view): the bug of the notes' 1-D loop
+    with pytest.raises(ValueError, match=r"indices must each name one entry of x, 2 integers, for shape \(2, 3\)"):
+        numerical_gradient(lambda a: float(a.sum()), np.zeros((2, 3)), indices=[(0,)])

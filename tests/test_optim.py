@@ -29,9 +29,9 @@ def test_gradient_descent_path():
 
 
 def test_gradient_descent_bad_arguments():
-    with pytest.raises(ValueError, match="lr must be a finite number > 0, got -0.1"):
+    with pytest.raises(ValueError, match=r"lr must be a finite number > 0, got -0\.1"):
         gradient_descent(function_2, np.array([1.0, 1.0]), lr=-0.1)
-    with pytest.raises(ValueError, match="step_num must be an integer >= 0, got 2.5"):
+    with pytest.raises(ValueError, match=r"step_num must be an integer >= 0, got 2\.5"):
         gradient_descent(function_2, np.array([1.0, 1.0]), step_num=2.5)
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from dlfs.nets import TwoLayerNet
-from dlfs.optim import Adam
-from dlfs.train import train
+from dlfs.optim import SGD, Adam
+from dlfs.train import DivergenceWarning, minibatches, train
 
 
 def blobs(n=200, seed=0):
@@ -50,12 +50,47 @@ def test_seeded_runs_are_identical_and_replace_differs():
     assert a.loss != c.loss
 
 
-def test_numerical_method_and_other_optimizer():
+def test_numerical_method_takes_the_same_path():
     x, t = blobs(n=40)
     h = train(TwoLayerNet(5, 3, 2), x, t, iters=5, batch_size=10, method="numerical", lr=0.5)
     g = train(TwoLayerNet(5, 3, 2), x, t, iters=5, batch_size=10, lr=0.5)
     np.testing.assert_allclose(h.loss, g.loss, rtol=1e-6)  # same path, other gradient
-    train(TwoLayerNet(5, 3, 2), x, t, iters=5, batch_size=10, optimizer=Adam(0.01))
+
+
+def test_the_optimizer_given_is_the_one_used():
+    x, t = blobs()
+    sgd = train(TwoLayerNet(5, 8, 2), x, t, iters=60, batch_size=10, lr=0.01)
+    net = TwoLayerNet(5, 8, 2)
+    adam = train(net, x, t, iters=60, batch_size=10, lr=0.01, optimizer=Adam(0.01))
+    assert sgd.loss[0] == adam.loss[0]  # same start, same first batch
+    assert sgd.loss[1:] != adam.loss[1:]  # then other updates
+    assert np.mean(adam.loss[-10:]) < np.mean(adam.loss[:10])  # and Adam learns
+    assert adam.test_acc == [] and adam.train_acc[-1] > 0.9
+
+
+def test_minibatches_are_shuffled_epochs_or_independent_draws():
+    batches = minibatches(10, 3, np.random.default_rng(0))
+    first_epoch = [next(batches) for _ in range(3)]
+    seen = np.concatenate(first_epoch)
+    assert len(seen) == 9 and len(set(seen.tolist())) == 9  # 10 // 3 batches; one image sits out
+    order = np.random.default_rng(0).permutation(10)  # the same stream as the book's shuffles
+    np.testing.assert_array_equal(seen, order[:9])
+    drawn = minibatches(5, 4, np.random.default_rng(1), replace=True)
+    draws = [next(drawn) for _ in range(20)]
+    assert any(len(set(d.tolist())) < 4 for d in draws)  # with replacement, repeats happen
+
+
+def test_a_finite_explosion_warns_and_names_lr():
+    x, t = blobs()
+    with pytest.warns(DivergenceWarning, match=r"the loss grew from 0.6932 to .* with lr=10: training diverged"):
+        h = train(TwoLayerNet(5, 8, 2), x, t, iters=100, batch_size=10, lr=10)
+    assert all(np.isfinite(h.loss))  # it stayed finite: no FloatingPointError
+
+
+def test_ordinary_training_does_not_warn(recwarn):
+    x, t = blobs()
+    train(TwoLayerNet(5, 8, 2), x, t, iters=50, batch_size=10, lr=0.1, optimizer=SGD(0.1))
+    assert not [w for w in recwarn if issubclass(w.category, DivergenceWarning)]
 
 
 def test_divergence_names_iteration_and_lr():
