@@ -37,9 +37,23 @@ import numpy.typing as npt
 from dlfs.download import ChecksumError, DownloadError, checksum_error, fetch
 from dlfs.idx import read_idx
 
-__all__ = ["ChecksumError", "DatasetError", "DatasetNotFoundError", "DownloadError", "DatasetSpec", "MNIST",
-           "FASHION_MNIST", "DATASETS", "FILENAMES", "data_home", "fetch", "download_dataset",
-           "load_mnist", "load_fashion_mnist"]
+__all__ = [
+    "DATASETS",
+    "FASHION_MNIST",
+    "FILENAMES",
+    "MNIST",
+    "ChecksumError",
+    "DatasetError",
+    "DatasetNotFoundError",
+    "DatasetSpec",
+    "DownloadError",
+    "data_home",
+    "download_dataset",
+    "fetch",
+    "load_fashion_mnist",
+    "load_mnist",
+    "locate",
+]
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +192,41 @@ def _spec(dataset: str | DatasetSpec) -> DatasetSpec:
     return DATASETS[dataset]
 
 
+def locate(name: str | DatasetSpec = "mnist", *, data_dir: str | os.PathLike[str] | None = None,
+           download: bool = True) -> Path:
+    """Return the folder that holds the four files of a data set, downloading them if missing.
+
+    The lookup of the module docstring: ``data_dir``, else ``$DLFS_DATA/<name>/``,
+    else the user cache (then, for Fashion-MNIST, Debian's copy). Missing
+    files are downloaded into the first folder unless ``download=False``.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        The files are not all in any of those folders and may not, or could
+        not, be downloaded; the message names the folders and what to do.
+    """
+    spec = _spec(name)
+    primary = Path(data_dir) if data_dir is not None else data_home() / spec.name
+    searched = [primary, *(() if data_dir is not None else spec.fallback_dirs)]
+    folder = next((d for d in searched if all((d / f).is_file() for f in FILENAMES)), None)
+    if folder is not None:
+        return folder
+    where = ", ".join(str(d) for d in searched)
+    how = (f"Set DLFS_DATA to a folder that contains {spec.name}/ with the files "
+           f"{', '.join(FILENAMES)} (or pass data_dir=)")
+    if not download:
+        raise DatasetNotFoundError(
+            f"{spec.name}: the four files were not all found; looked in {where}. {how}, "
+            "or allow download=True.")
+    try:
+        return download_dataset(spec, primary)[0].parent
+    except DownloadError as err:
+        raise DatasetNotFoundError(
+            f"{spec.name}: the four files were not all found in {where}, and downloading them "
+            f"failed: {err}. {how}.") from err
+
+
 def load_mnist(
     normalize: bool = True, flatten: bool = True, one_hot_label: bool = False, *,
     name: str | DatasetSpec = "mnist", data_dir: str | os.PathLike[str] | None = None,
@@ -192,7 +241,8 @@ def load_mnist(
     flatten : bool
         Images of shape (N, 784) if true, else (N, 1, 28, 28).
     one_hot_label : bool
-        Labels of shape (N, 10) in ``dtype`` if true, else int64 class indices (N,).
+        Labels of shape (N, 10) in ``dtype`` if true, else class indices (N,)
+        of the platform's index type, ``np.intp`` (int64 on 64-bit systems).
     name : {"mnist", "fashion-mnist"} or DatasetSpec
     data_dir : path, optional
         Read (and download into) this folder only; see the module docstring.
@@ -215,18 +265,7 @@ def load_mnist(
     spec, dtype = _spec(name), np.dtype(dtype)
     if not np.issubdtype(dtype, np.floating):
         raise ValueError(f"dtype must be a floating type, got {dtype}")
-    primary = Path(data_dir) if data_dir is not None else data_home() / spec.name
-    searched = [primary, *(() if data_dir is not None else spec.fallback_dirs)]
-    folder = next((d for d in searched if all((d / f).is_file() for f in FILENAMES)), None)
-    if folder is None and not download:
-        where = "\n".join(f"  {d}" for d in searched)
-        raise DatasetNotFoundError(
-            f"{spec.name}: the files {', '.join(FILENAMES)} were not all found. Looked in:\n{where}\n"
-            f"Set DLFS_DATA to a folder that contains {spec.name}/ with these four files, "
-            "pass data_dir=, or allow download=True."
-        )
-    if folder is None:
-        folder = download_dataset(spec, primary)[0].parent
+    folder = locate(spec, data_dir=data_dir, download=download)
     out = []
     for split, n in (("train", spec.n_train), ("test", spec.n_test)):
         images, labels = _load_split(folder, spec, split, n)
@@ -235,7 +274,7 @@ def load_mnist(
         if normalize:
             x /= 255
         x = x.reshape(n, 784) if flatten else x.reshape(n, 1, 28, 28)
-        t = np.eye(10, dtype=dtype)[labels] if one_hot_label else labels.astype(np.int64)
+        t = np.eye(10, dtype=dtype)[labels] if one_hot_label else labels.astype(np.intp)
         out.append((x, t))
     return out[0], out[1]
 

@@ -40,13 +40,37 @@ class IDXFormatError(ValueError):
     """An IDX file (or its gzip wrapper) is malformed; the message names the file."""
 
 
-def _gunzip(data: bytes, name: str) -> bytes:
-    try:
-        return gzip.decompress(data)
-    except EOFError as exc:  # the stream stops before gzip's end marker
-        raise IDXFormatError(f"{name}: truncated gzip stream ({exc})") from exc
-    except (OSError, zlib.error) as exc:  # BadGzipFile is an OSError
-        raise IDXFormatError(f"{name}: corrupt gzip stream ({exc})") from exc
+# Deflate compresses at most about 1032:1, so a gzip stream of n bytes cannot
+# hold more than this many times n: a header that claims more is a lie.
+MAX_GZIP_RATIO = 1032
+
+
+class _Gunzip:
+    """Decompress a gzip stream a piece at a time, never more than asked for."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        self.name, self.out = name, bytearray()
+        self._inflater, self._pending = zlib.decompressobj(16 + zlib.MAX_WBITS), data
+        self.complete = False  # the stream's end marker was reached
+
+    def fill(self, size: int) -> bytearray:
+        """Decompress until ``len(self.out) >= size`` or the stream ends; return the output."""
+        try:
+            while len(self.out) < size and not self.complete:
+                chunk = self._inflater.decompress(self._pending, size - len(self.out))
+                self.out += chunk
+                self._pending = self._inflater.unconsumed_tail
+                if self._inflater.eof:
+                    rest = self._inflater.unused_data
+                    if rest[:2] == _GZIP_MAGIC:  # another gzip member follows
+                        self._inflater, self._pending = zlib.decompressobj(16 + zlib.MAX_WBITS), rest
+                    else:
+                        self.complete = True
+                elif not chunk and not self._pending:
+                    raise IDXFormatError(f"{self.name}: truncated gzip stream (it stops before its end marker)")
+        except zlib.error as exc:
+            raise IDXFormatError(f"{self.name}: corrupt gzip stream ({exc})") from exc
+        return self.out
 
 
 def read_idx(data: bytes, *, name: str) -> np.ndarray:
@@ -56,7 +80,10 @@ def read_idx(data: bytes, *, name: str) -> np.ndarray:
     ----------
     data : bytes
         The file's content. Gzip data (it starts with ``1f 8b``; IDX starts
-        with ``00 00``) is decompressed first.
+        with ``00 00``) is decompressed first, a piece at a time: a header
+        that claims more values than the file can hold is refused before
+        anything is allocated for them, and nothing beyond the declared
+        values is ever decompressed.
     name : str
         The file's name or path, used in error messages.
 
@@ -68,8 +95,9 @@ def read_idx(data: bytes, *, name: str) -> np.ndarray:
     Raises
     ------
     IDXFormatError
-        Bad magic number, a type other than uint8, a truncated header, or a
-        payload shorter or longer than the declared shape needs.
+        Bad magic number, a type other than uint8, a truncated header, a
+        payload shorter or longer than the declared shape needs, or a shape
+        the file is too small to hold.
 
     Examples
     --------
@@ -81,13 +109,13 @@ def read_idx(data: bytes, *, name: str) -> np.ndarray:
     ...
     dlfs.idx.IDXFormatError: b.idx: truncated data: shape (3,) needs 3 bytes after the 8-byte header, got 1
     """
-    if data[:2] == _GZIP_MAGIC:
-        data = _gunzip(data, name)
-    if len(data) < 4:
-        raise IDXFormatError(f"{name}: not an IDX file: {len(data)} bytes, fewer than the 4-byte magic number")
-    zeros, code, ndim = data[:2], data[2], data[3]
+    gz = _Gunzip(data, name) if data[:2] == _GZIP_MAGIC else None
+    head = gz.fill(4) if gz else data
+    if len(head) < 4:
+        raise IDXFormatError(f"{name}: not an IDX file: {len(head)} bytes, fewer than the 4-byte magic number")
+    zeros, code, ndim = head[:2], head[2], head[3]
     if zeros != b"\0\0":
-        magic = int.from_bytes(data[:4], "big")
+        magic = int.from_bytes(head[:4], "big")
         raise IDXFormatError(f"{name}: bad magic number 0x{magic:08x}: an IDX file starts with two zero bytes")
     if code != _UBYTE:
         kind = _TYPE_NAMES.get(code, "unknown")
@@ -95,24 +123,40 @@ def read_idx(data: bytes, *, name: str) -> np.ndarray:
     if ndim == 0:
         raise IDXFormatError(f"{name}: the header declares 0 dimensions, expected at least 1")
     header = 4 + 4 * ndim
-    if len(data) < header:
+    head = gz.fill(header) if gz else data
+    if len(head) < header:
         raise IDXFormatError(
-            f"{name}: truncated header: {ndim} dimensions need {header} header bytes, got {len(data)}"
+            f"{name}: truncated header: {ndim} dimensions need {header} header bytes, got {len(head)}"
         )
-    shape = struct.unpack(f">{ndim}I", data[4:header])
-    expected, actual = math.prod(shape), len(data) - header  # Python ints: no overflow
+    shape = struct.unpack(f">{ndim}I", head[4:header])
+    expected = math.prod(shape)  # Python ints: no overflow
+    if gz and header + expected > MAX_GZIP_RATIO * len(data):
+        raise IDXFormatError(
+            f"{name}: the header declares shape {shape}, {expected:,} bytes, but a gzip stream of "
+            f"{len(data):,} bytes holds at most {MAX_GZIP_RATIO * len(data):,}"
+        )
+    payload: bytes | bytearray = data
+    if gz:
+        payload = gz.fill(header + expected + 1)  # one byte more, to notice trailing data
+    actual = len(payload) - header
     if actual < expected:
         raise IDXFormatError(
             f"{name}: truncated data: shape {shape} needs {expected} bytes after the "
             f"{header}-byte header, got {actual}"
         )
     if actual > expected:
+        more = "at least 1 trailing byte" if gz else f"{actual - expected} trailing bytes"
         raise IDXFormatError(
-            f"{name}: {actual - expected} trailing bytes: shape {shape} needs {expected} bytes "
-            f"after the {header}-byte header, got {actual}"
+            f"{name}: {more}: shape {shape} needs {expected} bytes after the {header}-byte header, "
+            f"got {'more' if gz else actual}"
         )
+    if gz and not gz.complete:  # all the values are there: the stream must end here
+        if len(gz.fill(header + expected + 1)) > header + expected:
+            raise IDXFormatError(f"{name}: at least 1 trailing byte after the {expected} bytes shape {shape} needs")
+        if not gz.complete:
+            raise IDXFormatError(f"{name}: truncated gzip stream (it stops before its end marker)")
     # copy: frombuffer over bytes is read-only and would pin the whole buffer
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape).copy()
+    return np.frombuffer(payload, dtype=np.uint8, count=expected, offset=header).reshape(shape).copy()
 
 
 def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:

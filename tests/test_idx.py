@@ -108,3 +108,38 @@ def test_write_refuses_other_dtypes(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"array must have 1 to 255 dimensions, got 0"):
         write_idx(tmp_path / "x", np.uint8(3))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_header_claiming_more_than_the_gzip_stream_can_hold_is_refused_before_allocating() -> None:
+    import tracemalloc
+
+    claim = idx_bytes((2**31, 2**20), bytes(1000))  # 2 PB declared, 1 kB of data
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXFormatError, match=r"declares shape \(2147483648, 1048576\), .* holds at most"):
+            read_idx(gzip.compress(claim), name="bomb.gz")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000  # refused on the header, nothing of its size allocated
+
+
+def test_a_gzip_bomb_is_never_decompressed_past_the_declared_size() -> None:
+    import tracemalloc
+
+    # an honest-looking header for 10 values, followed by 50 MB of zeros that compress to ~50 kB
+    bomb = gzip.compress(idx_bytes((10,), bytes(50_000_000)))
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXFormatError, match=r"bomb.gz: at least 1 trailing byte"):
+            read_idx(bomb, name="bomb.gz")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000  # only a few bytes past the declared 10 were ever inflated
+
+
+def test_gzip_with_several_members_is_read_whole() -> None:
+    data = idx_bytes((4,), bytes([1, 2, 3, 4]))
+    two_members = gzip.compress(data[:6]) + gzip.compress(data[6:])
+    np.testing.assert_array_equal(read_idx(two_members, name="two.gz"), [1, 2, 3, 4])
