@@ -9,21 +9,25 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import warnings
+from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
 from dlfs import optim
 from dlfs.datasets import load_mnist
 from dlfs.nets import TwoLayerNet
-from dlfs.train import METHODS, History, train
+from dlfs.train import METHODS, DivergenceWarning, History, train
 
 OPTIMIZERS = {"sgd": optim.SGD, "momentum": optim.Momentum,
               "adagrad": optim.AdaGrad, "adam": optim.Adam}
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit status 2
+    def error(self, message: str) -> NoReturn:  # one line, exit status 2
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
@@ -83,13 +87,41 @@ def _table(h: History, test: bool) -> str:
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
 
+def _one_line(err: BaseException | str) -> str:
+    return " ".join(str(err).split())
+
+
+def _check_out(parser: argparse.ArgumentParser, out: str | None) -> None:
+    """Refuse an --out that cannot be written, before minutes of training."""
+    if out is None:
+        return
+    path = Path(out)
+    folder = path.parent
+    if path.is_dir():
+        parser.error(f"argument --out: {out} is a folder; give a file name, e.g. {path / 'run.json'}")
+    if not folder.is_dir():
+        parser.error(f"argument --out: the folder {folder} does not exist; create it first")
+    if not os.access(folder, os.W_OK):
+        parser.error(f"argument --out: the folder {folder} is not writable")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    _check_out(parser, args.out)
+    try:
+        return _train(parser, args)
+    except KeyboardInterrupt:
+        # Nothing is half-written: --out is written atomically, and only at the end.
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _train(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         (x_train, t_train), (x_test, t_test) = load_mnist(name=args.dataset, dtype=np.dtype(args.dtype))
     except (ValueError, OSError) as err:
-        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        print(f"{parser.prog}: error: {_one_line(err)}", file=sys.stderr)
         return 1
     if args.train_size:
         x_train, t_train = x_train[:args.train_size], t_train[:args.train_size]
@@ -101,15 +133,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         net = TwoLayerNet(x_train.shape[1], args.hidden, 10, activation=args.activation,
                           seed=args.seed, dtype=np.dtype(args.dtype))
-        history = train(net, x_train, t_train, x_test, t_test, iters=args.iters,
-                        batch_size=args.batch_size, lr=args.lr,
-                        optimizer=OPTIMIZERS[args.optimizer](lr=args.lr),
-                        method=args.method, seed=args.seed, replace=args.replace,
-                        progress=args.progress)
+        print(f"training {x_train.shape[1]}-{args.hidden}-10 on {len(x_train):,} images: "
+              f"{args.iters:,} iterations of batch {args.batch_size}, lr {args.lr}, {args.method}",
+              flush=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DivergenceWarning)
+            history = train(net, x_train, t_train, x_test, t_test, iters=args.iters,
+                            batch_size=args.batch_size, lr=args.lr,
+                            optimizer=OPTIMIZERS[args.optimizer](lr=args.lr),
+                            method=args.method, seed=args.seed, replace=args.replace,
+                            progress=args.progress)
     except (ValueError, TypeError, OSError, FloatingPointError) as err:
-        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        print(f"{parser.prog}: error: {_one_line(err)}", file=sys.stderr)
         return 1
     print(_table(history, test=True))
+    for warning in caught:
+        print(f"{parser.prog}: warning: {_one_line(str(warning.message))}", file=sys.stderr)
     if args.out:
         history.save(args.out)
         print(f"history written to {args.out}")

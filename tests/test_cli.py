@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -63,3 +64,59 @@ def test_missing_data_folder_is_reported(tmp_path):
     assert r.returncode == 1
     assert "DLFS_DATA" in r.stderr and "nowhere" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def one_line(stderr: str) -> str:
+    """The single line a failure prints; fails the test if there is more (a traceback, say)."""
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def test_out_into_a_missing_folder_exits_2_before_training(tmp_path):
+    out = tmp_path / "no-such-folder" / "run.json"
+    r = run("train", "--out", str(out))
+    assert r.returncode == 2
+    expected = f"argument --out: the folder {out.parent} does not exist; create it first"
+    assert one_line(r.stderr) == f"python -m dlfs: error: {expected}"
+    assert r.stdout == ""  # it stopped before loading data or training
+    assert not out.parent.exists()
+
+
+def test_out_naming_a_folder_exits_2(tmp_path):
+    r = run("train", "--out", str(tmp_path))
+    assert r.returncode == 2 and "is a folder; give a file name" in one_line(r.stderr)
+
+
+def test_ctrl_c_exits_130_with_one_line_and_leaves_nothing(tmp_path):
+    require_real_mnist()
+    out = tmp_path / "run.json"
+    proc = subprocess.Popen([sys.executable, "-m", "dlfs", "train", "--iters", "1000000", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().startswith("training 784-50-10 on 60,000 images")  # it is training now
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert one_line(stderr) == "python -m dlfs: interrupted"
+    assert list(tmp_path.iterdir()) == []  # no run.json, no temporary file
+
+
+def test_an_exploding_loss_warns_naming_lr(tmp_path):
+    require_real_mnist()
+    r = run("train", "--lr", "1e6", "--iters", "200", "--train-size", "2000", "--test-size", "100")
+    assert r.returncode == 0, r.stderr
+    line = one_line(r.stderr)
+    assert line.startswith("python -m dlfs: warning: the loss grew from 2.30")
+    assert "with lr=1000000.0: training diverged; try a smaller learning rate" in line
+    assert "loss (mean of last 100)" in r.stdout  # the table still shows what happened
+
+
+def test_data_errors_are_one_line(tmp_path):
+    # no data, no cache, and a mirror that refuses: the loader's error, on one line
+    env = os.environ | {"XDG_CACHE_HOME": str(tmp_path), "DLFS_MNIST_MIRROR": "http://127.0.0.1:9/"}
+    env.pop("DLFS_DATA", None)
+    r = run("train", "--iters", "1", env=env)
+    assert r.returncode == 1
+    line = one_line(r.stderr)
+    assert line.startswith("python -m dlfs: error: mnist: the four files were not all found in")
+    assert "downloading them failed" in line and "Set DLFS_DATA" in line
