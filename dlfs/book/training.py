@@ -1,0 +1,226 @@
+"""Chapter 7, "Training on MNIST" (``docs/training.md``), and the MNIST notebook.
+
+The book's run (``TwoLayerNet(784, 50, 10)``, 10,000 iterations of batch 100,
+lr 0.1, seed 0, float32), the figures drawn from it, and what a gradient
+costs by each method: counted (loss evaluations, multiply-adds) and measured
+(seconds, on the machine that runs this). Measured times change from run to
+run; the counts do not.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dlfs.book.cache import cached
+from dlfs.book.data import mnist
+from dlfs.book.style import new_figure
+from dlfs.nets import TwoLayerNet, count_parameters
+from dlfs.timing import loglog_slope, measure, timed
+from dlfs.train import History, train
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+# --8<-- [start:mnist_run]
+@cached
+def mnist_run(iters: int = 10_000, seed: int = 0) -> History:
+    """Train the book's network on MNIST and return its `History`.
+
+    ``TwoLayerNet(784, 50, 10)`` in float32 (ReLU, weights N(0, 0.01^2)),
+    `iters` iterations of batch 100 at lr 0.1, accuracy on all 60,000
+    training and 10,000 test images after every epoch.
+    """
+    (x_train, t_train), (x_test, t_test) = mnist("float32")
+    net = TwoLayerNet(784, 50, 10, seed=seed, dtype=np.float32)
+    return train(net, x_train, t_train, x_test, t_test, iters=iters, batch_size=100,
+                 lr=0.1, seed=seed, progress=False)
+# --8<-- [end:mnist_run]
+
+
+def moving_average(values: list[float] | np.ndarray, n: int = 100) -> np.ndarray:
+    """The mean of each run of `n` consecutive values (len(values) - n + 1 of them)."""
+    values = np.asarray(values, dtype=np.float64)
+    n = min(n, len(values))
+    cumsum = np.concatenate([[0.0], np.cumsum(values)])
+    return (cumsum[n:] - cumsum[:-n]) / n
+
+
+def plot_loss(history: History, smooth: int = 100) -> Figure:
+    """The mini-batch loss at every iteration, and its moving average over `smooth`."""
+    fig, ax = new_figure(figsize=(7, 3.8))
+    iters = np.arange(1, len(history.loss) + 1)
+    ax.plot(iters, history.loss, color="C0", alpha=0.3, linewidth=0.5, label="loss of each mini-batch")
+    average = moving_average(history.loss, smooth)
+    start = (len(iters) - len(average)) // 2  # each mean drawn at the middle of its window
+    ax.plot(iters[start:start + len(average)], average, color="C0", linewidth=1.5,
+            label=f"mean over {min(smooth, len(iters))} iterations")
+    ax.set_title(f"Training loss, batch {history.batch_size}, lr {history.lr}")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("cross-entropy loss")
+    ax.set_ylim(0, None)
+    ax.legend()
+    return fig
+
+
+def plot_accuracy(history: History, per_epoch: int | None = None) -> Figure:
+    """Train and test accuracy at every evaluation, against epochs.
+
+    `per_epoch` is the number of iterations in an epoch; by default the
+    first evaluation's iteration (``train`` evaluates once per epoch).
+    """
+    per_epoch = per_epoch or history.eval_iters[0]
+    epochs = np.array(history.eval_iters) / per_epoch
+    fig, ax = new_figure(figsize=(7, 3.8))
+    ax.plot(epochs, history.train_acc, "o-", color="C0", markersize=4, label="train set")
+    if history.test_acc:
+        ax.plot(epochs, history.test_acc, "s--", color="C1", markersize=4, label="test set")
+        ax.annotate(f"test {history.test_acc[-1]:.3f}", (epochs[-1], history.test_acc[-1]),
+                    xytext=(0, -18), textcoords="offset points", ha="right", fontsize=9, color="C1")
+    ax.set_title("Accuracy after each epoch")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy")
+    ax.legend(loc="lower right")
+    return fig
+
+
+def draw_loss() -> Figure:
+    return plot_loss(mnist_run())
+
+
+def draw_accuracy() -> Figure:
+    return plot_accuracy(mnist_run())
+
+
+# --8<-- [start:costs]
+def multiply_adds(net: TwoLayerNet, batch_size: int) -> int:
+    """Multiply-adds of one forward pass of `batch_size` examples: one per weight per example."""
+    return batch_size * sum(net.params[key].size for key in ("W1", "W2"))
+
+
+@cached
+def gradient_costs(hidden_sizes: tuple[int, ...] = (1, 4, 16, 64, 256, 1024),
+                   measure_numerical_up_to: int = 4, batch_size: int = 10, seed: int = 0) -> dict[str, np.ndarray]:
+    """What one gradient of ``TwoLayerNet(784, h, 10)`` costs by each method, for each hidden size h.
+
+    Counted: ``params`` (P), ``loss_evaluations`` of one numerical gradient
+    (2P; backprop needs one forward and one backward pass) and
+    ``multiply_adds`` of one forward pass of `batch_size` examples.
+    Measured, in seconds, on a random float64 batch: ``loss`` (one
+    evaluation) and ``backprop`` (one ``net.gradient``), each the best of 3
+    timings; ``numerical`` is 2P times ``loss``, an extrapolation, except
+    that for ``h <= measure_numerical_up_to`` one numerical gradient is also
+    run whole and timed (``numerical_measured``, NaN elsewhere).
+    """
+    rng = np.random.default_rng(seed)
+    x, t = rng.random((batch_size, 784)), rng.integers(0, 10, size=batch_size)
+    rows = []
+    for hidden in hidden_sizes:
+        net = TwoLayerNet(784, hidden, 10, seed=seed)
+        P = count_parameters(net)
+        loss = measure(functools.partial(net.loss, x, t), repeat=3, min_seconds=0.01).best
+        backprop = measure(functools.partial(net.gradient, x, t), repeat=3, min_seconds=0.01).best
+        numerical = functools.partial(net.numerical_gradient, x, t)
+        measured = timed(numerical)[0] if hidden <= measure_numerical_up_to else np.nan
+        rows.append((hidden, P, 2 * P, multiply_adds(net, batch_size), loss, backprop, 2 * P * loss, measured))
+    columns = ("hidden", "params", "loss_evaluations", "multiply_adds", "loss", "backprop", "numerical",
+               "numerical_measured")
+    return {name: np.array(values) for name, values in zip(columns, zip(*rows))}
+# --8<-- [end:costs]
+
+
+# Below this many parameters Python's fixed cost per call, not arithmetic, sets the time.
+SLOPE_MIN_PARAMS = 50_000
+
+
+def plot_gradient_costs(costs: dict[str, np.ndarray]) -> Figure:
+    """Seconds per gradient against the number of parameters, log-log, with fitted slopes."""
+    P = costs["params"]
+    big = P >= SLOPE_MIN_PARAMS
+    measured = ~np.isnan(costs["numerical_measured"])
+    fig, ax = new_figure(figsize=(7, 4.2))
+    ax.axvspan(P.min() / 1.3, SLOPE_MIN_PARAMS, color="0.5", alpha=0.1, linewidth=0)
+    for key, color, marker, name in [
+        ("numerical", "C3", "o", "numerical, extrapolated: 2P × one measured loss"),
+        ("backprop", "C0", "s", "backprop, measured"),
+    ]:
+        k = loglog_slope(P[big], costs[key][big])
+        fit = np.polyfit(np.log(P[big]), np.log(costs[key][big]), 1)
+        ax.plot(P, costs[key], marker, color=color, mfc="white" if key == "numerical" else color,
+                label=f"{name} (fitted slope {k:.2f})")
+        grid = np.geomspace(SLOPE_MIN_PARAMS / 1.5, P.max() * 1.3, 20)
+        ax.plot(grid, np.exp(np.polyval(fit, np.log(grid))), "-", color=color, alpha=0.6)
+    ax.plot(P[measured], costs["numerical_measured"][measured], "o", color="C3",
+            label="numerical, run whole and measured")
+    ax.axvline(39_760, color="0.4", linestyle=":", linewidth=1)
+    ax.text(39_760 * 0.92, 0.3, "784-50-10: P = 39,760", rotation=90, ha="right", va="center",
+            fontsize=8, color="0.3", transform=ax.get_xaxis_transform())
+    ax.text(0.02, 0.3, "per-call overhead\ndominates here", ha="left", va="center",
+            fontsize=8, color="0.4", transform=ax.transAxes)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_title("Seconds per gradient (batch 10), measured while this site was built")
+    ax.set_xlabel("number of parameters P")
+    ax.set_ylabel("seconds per gradient")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def draw_gradient_costs() -> Figure:
+    return plot_gradient_costs(gradient_costs())
+
+
+# --8<-- [start:note_size]
+@cached
+def note_size(steps: int = 100, lr: float = 0.1, seed: int = 0) -> dict[str, object]:
+    """The 000 note's experiment at its example size, with backprop only, and the numerical time extrapolated.
+
+    ``TwoLayerNet(784, 50, 10, activation="sigmoid")`` in float64, `steps`
+    mini-batches of 100 at learning rate `lr` (the note gives none; this is
+    the book's). Returns the backprop run's `History` (``backprop``), the
+    measured seconds of one loss evaluation on a batch of 100
+    (``seconds_per_loss``, the best of 5 timings), and ``numerical_seconds``:
+    ``steps * 2P * seconds_per_loss``, what numerical gradients would take,
+    extrapolated, not run.
+    """
+    (x_train, t_train), (x_test, t_test) = mnist()
+    net = TwoLayerNet(784, 50, 10, activation="sigmoid", seed=seed)
+    history = train(net, x_train, t_train, x_test, t_test, iters=steps, batch_size=100, lr=lr,
+                    seed=seed, progress=False)
+    x, t = x_train[:100], t_train[:100]
+    per_loss = measure(lambda: net.loss(x, t), min_seconds=0.02).best
+    return {"backprop": history, "seconds_per_loss": per_loss,
+            "numerical_seconds": steps * 2 * count_parameters(net) * per_loss}
+# --8<-- [end:note_size]
+
+
+def draw_methods() -> Figure:
+    """The 000 note's two figures, at chapter 4's size: loss and test accuracy per step, both methods."""
+    from dlfs.book.learning import train_steps
+
+    runs = {method: train_steps(method) for method in ("backprop", "numerical")}
+    styles = {"backprop": {"color": "C0", "lw": 2.5, "alpha": 0.5},
+              "numerical": {"color": "C3", "lw": 1, "ls": "--"}}
+    fig, (left, right) = new_figure(1, 2, figsize=(9.5, 3.8))
+    for method, run in runs.items():
+        label = f"{method}: {sum(run['seconds']):.3g} s measured"
+        left.plot(run["loss"], label=label, **styles[method])
+        right.plot(run["test_accuracy"], label=label, **styles[method])
+    left.set(title="Loss on the 300 training images", xlabel="step", ylabel="cross-entropy loss")
+    right.set(title="Accuracy on 1,000 test images", xlabel="step", ylabel="accuracy")
+    for ax in (left, right):
+        ax.legend(loc="best", fontsize=8)
+    fig.suptitle("The same 50 steps by both methods (7×7 images, 49-10-10 sigmoid, batch 100)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+FIGURES = {
+    "training-loss.svg": draw_loss,
+    "training-accuracy.svg": draw_accuracy,
+    "training-methods.svg": draw_methods,
+    "training-gradient-cost.svg": draw_gradient_costs,
+}
