@@ -1,18 +1,44 @@
-"""Shared fixtures: the real MNIST, when ``DLFS_DATA`` points at it."""
+"""Fixtures shared by the tests: the real MNIST, and one build of the site per session.
+
+The session keeps the book's results in a fresh folder (``DLFS_BOOK_CACHE``):
+the site build computes each result once, cold, and the page examples that
+run after it read the same results instead of computing them again.
+"""
+
+from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
 
-def require_real_mnist() -> None:
-    """Skip without DLFS_DATA on a developer's machine; fail in CI, where it must be set."""
-    if not os.environ.get("DLFS_DATA"):
+# Set when this file is imported, before any page or build runs: one cold cache per session.
+BOOK_CACHE = Path(tempfile.mkdtemp(prefix="dlfs-book-cache-"))
+os.environ["DLFS_BOOK_CACHE"] = str(BOOK_CACHE)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(BOOK_CACHE, ignore_errors=True)
+
+
+def require_real_mnist() -> str:
+    """$DLFS_DATA, or skip on a developer's machine; fail in CI, where it must be set."""
+    data = os.environ.get("DLFS_DATA")
+    if not data:
         message = "the real MNIST is read from $DLFS_DATA/mnist/; set DLFS_DATA to run this test"
         if os.environ.get("CI"):
             pytest.fail(message + " (CI must set it)")
         pytest.skip(message)
+    return data
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +57,39 @@ def mnist32():
     from dlfs.datasets import load_mnist
 
     return load_mnist(dtype=np.float32)
+
+
+class BuiltSite:
+    """The result of one strict site build: where it went, its log, its time."""
+
+    def __init__(self, path: Path, log: str, seconds: float) -> None:
+        self.path, self.log, self.seconds = path, log, seconds
+
+    def __repr__(self) -> str:
+        return f"BuiltSite({self.path}, {self.seconds:.1f} s)"
+
+
+def build_site(site: Path, *, tool: str = "mkdocs", env: dict[str, str] | None = None,
+               log_name: str = "mkdocs-build.log") -> BuiltSite:
+    """Run ``<tool> build --strict`` into `site`; fail the test with the log if it fails."""
+    exe = shutil.which(tool, path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.fail(f"{tool} is not installed: install the docs extra (make setup)")
+    env = dict(os.environ if env is None else env, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
+    start = time.perf_counter()
+    result = subprocess.run([exe, "build", "--strict", "--site-dir", str(site)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    seconds = time.perf_counter() - start
+    log = result.stdout + result.stderr
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / log_name).write_text(f"{log}\n[build took {seconds:.1f} s]\n")
+    if result.returncode != 0:
+        pytest.fail(f"{tool} build --strict failed ({seconds:.0f} s):\n{log[-6000:]}", pytrace=False)
+    return BuiltSite(site, log, seconds)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The site, built once per session with ``mkdocs build --strict``, cold."""
+    require_real_mnist()
+    return build_site(tmp_path_factory.mktemp("site"))

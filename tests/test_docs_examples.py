@@ -19,7 +19,7 @@ PAGES = sorted(p.relative_to(ROOT).as_posix() for p in DOCS.rglob("*.md")) + ["R
 CHAPTERS = [
     "docs/numerical-diff.md", "docs/gradients.md", "docs/gradient-descent.md",
     "docs/learning.md", "docs/backprop.md", "docs/gradient-check.md", "docs/training.md",
-]
+]  # the pages with a module of their own in dlfs/book/ (dlfs.book.PAGES), in reading order
 # Each chapter must keep at least this many runnable examples (a doctest block
 # counts one per `>>>` statement): a page can shrink only on purpose.
 MIN_EXAMPLES = 10
@@ -64,7 +64,7 @@ def collected_lines(request: pytest.FixtureRequest, page: str) -> list[int]:
     conftest = request.config.pluginmanager.get_plugin(str(ROOT / "conftest.py"))
     document = conftest.PAGES.parse(ROOT / page)
     return [example.line for example in document
-            if not type(example.region.evaluator).__name__ == "Skipper"]
+            if type(example.region.evaluator).__name__ != "Skipper"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -104,19 +104,29 @@ def test_doctest_blocks_start_with_the_prompt(page: str) -> None:
             )
 
 
+def skips_without_reason(text: str) -> list[int]:
+    """Lines of `text` with a Sybil skip directive that gives no reason."""
+    bad = []
+    for m in SKIP.finditer(text):
+        action, _, reason = m["args"].partition(" ")
+        if action != "end" and not reason.strip():
+            bad.append(text.count("\n", 0, m.start()) + 1)
+    return bad
+
+
+def test_the_skip_checker_flags_a_skip_without_reason() -> None:
+    text = 'a\n<!-- skip: next -->\n<!-- skip: next "downloads 11 MB" -->\n<!-- skip: end -->\n'
+    assert skips_without_reason(text) == [2]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_skips_give_a_reason(page: str) -> None:
     """`<!-- skip: next "why" -->`: the reason shows in pytest's summary."""
-    text = (ROOT / page).read_text(encoding="utf-8")
-    for m in SKIP.finditer(text):
-        action, _, reason = m["args"].partition(" ")
-        line = text.count("\n", 0, m.start()) + 1
-        if action == "end":
-            continue
-        assert reason.strip(), (
-            f"{page}:{line}: `skip: {action}` without a reason; write it as "
-            f'<!-- skip: {action} "the reason a reader would accept" -->'
-        )
+    lines = skips_without_reason((ROOT / page).read_text(encoding="utf-8"))
+    assert not lines, (
+        f"{page}: lines {lines}: `skip` without a reason; write it as "
+        '<!-- skip: next "the reason a reader would accept" -->'
+    )
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
@@ -127,11 +137,24 @@ def test_chapters_have_examples(request: pytest.FixtureRequest, page: str) -> No
 
 
 def test_sybil_reads_every_page_and_every_module(request: pytest.FixtureRequest) -> None:
-    """conftest.py's patterns reach the top-level pages and the figure modules too."""
+    """conftest.py's patterns reach the top-level pages and the book's modules too."""
     conftest = request.config.pluginmanager.get_plugin(str(ROOT / "conftest.py"))
     for page in PAGES:
         assert conftest.PAGES.should_parse(ROOT / page), page
     modules = sorted((ROOT / "dlfs").rglob("*.py"))
-    assert any(m.parent.name == "plots" for m in modules)
+    assert any(m.parent.name == "book" for m in modules)
     for module in modules:
         assert conftest.DOCSTRINGS.should_parse(module), module
+
+
+def test_every_chapter_has_its_book_module_and_shows_it() -> None:
+    """docs/<page>.md <-> dlfs/book/<page>.py: the page shows its module's source and calls it."""
+    from dlfs.book import PAGES as BOOK_PAGES
+
+    assert [f"docs/{page}.md" for page in BOOK_PAGES] == CHAPTERS
+    for page in BOOK_PAGES:
+        module = page.replace("-", "_")
+        text = (ROOT / "docs" / f"{page}.md").read_text(encoding="utf-8")
+        assert (ROOT / "dlfs" / "book" / f"{module}.py").is_file(), page
+        assert f'title="dlfs/book/{module}.py"' in text, f"{page} never shows dlfs/book/{module}.py"
+        assert f"from dlfs.book.{module} import" in text, f"{page} never calls dlfs.book.{module}"

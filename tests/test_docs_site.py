@@ -136,7 +136,7 @@ def test_every_internal_link_and_anchor_resolves(built_site, pages) -> None:
     checked = 0
     for path, page in pages.items():
         where = str(path.relative_to(built_site.path))
-        for tag, attr, value in page.urls:
+        for _tag, _attr, value in page.urls:
             if REMOTE.match(value) or value.startswith(LOCAL_SCHEMES):
                 continue  # remote ones fail the test above
             parts = urlsplit(value)
@@ -147,9 +147,9 @@ def test_every_internal_link_and_anchor_resolves(built_site, pages) -> None:
             checked += 1
             if not target.is_file() or site not in target.parents:
                 broken[where].append(f"{value} (no file {target})")
-            elif parts.fragment and target.suffix == ".html":
-                if unquote(parts.fragment) not in ids.get(target, set()):
-                    broken[where].append(f"{value} (no id {parts.fragment!r} on {target.relative_to(site)})")
+            elif (parts.fragment and target.suffix == ".html"
+                  and unquote(parts.fragment) not in ids.get(target, set())):
+                broken[where].append(f"{value} (no id {parts.fragment!r} on {target.relative_to(site)})")
     assert checked > 100
     assert not broken, "broken internal links:\n" + "\n".join(
         f"{page}: {link}" for page, links in broken.items() for link in links
