@@ -17,21 +17,23 @@ import argparse
 import dataclasses
 import datetime
 import functools
-import gc
+import itertools
 import json
 import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from dlfs.datasets import load_mnist
-from dlfs.nets import TwoLayerNet
+from dlfs.download import atomic_file
+from dlfs.nets import TwoLayerNet, count_parameters
 from dlfs.optim import SGD
+from dlfs.timing import loglog_slope, measure, timed
+from dlfs.train import minibatches
 
 SCHEMA = 1
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "bench_training.json"
@@ -73,16 +75,8 @@ def load_data() -> dict:
 
 
 def batch_order(n: int, batch_size: int, iters: int, seed: int) -> list[np.ndarray]:
-    """The indices of every mini-batch, as `dlfs.train.train` draws them: shuffled epochs."""
-    rng = np.random.default_rng(seed)
-    per_epoch = n // batch_size
-    batches = []
-    for i in range(iters):
-        k = i % per_epoch
-        if k == 0:
-            order = rng.permutation(n)
-        batches.append(order[k * batch_size:(k + 1) * batch_size])
-    return batches
+    """The indices of every mini-batch, drawn as `dlfs.train.train` draws them (shuffled epochs)."""
+    return list(itertools.islice(minibatches(n, batch_size, np.random.default_rng(seed)), iters))
 
 
 # ---------------------------------------------------------------- the contenders of (a)
@@ -135,46 +129,20 @@ def train_fused(params: dict, x_train, t_train, batches, lr: float) -> np.ndarra
 
 
 # ---------------------------------------------------------------- timing helpers
-def timed(fn, *args, cpu: dict | None = None):
-    """Return ``(seconds, fn(*args))`` with the garbage collector off, as `timeit` does.
+def timed_with_cpu(fn, *args) -> tuple[float, float, object]:
+    """``(wall seconds, CPU seconds of the process, fn(*args))``, with the collector off (`dlfs.timing.timed`).
 
-    If `cpu` is a dict, the process's CPU seconds (all threads) go to ``cpu["seconds"]``:
-    far below the wall-clock seconds with one BLAS thread, the machine was busy.
+    CPU seconds (all threads) far below wall seconds with one BLAS thread: the machine was busy.
     """
-    gc.collect()
-    gc.disable()
-    try:
-        cpu_start, start = time.process_time(), time.perf_counter()
-        result = fn(*args)
-        seconds = time.perf_counter() - start
-        if cpu is not None:
-            cpu["seconds"] = time.process_time() - cpu_start
-        return seconds, result
-    finally:
-        gc.enable()
+    cpu_start = time.process_time()
+    seconds, result = timed(lambda: fn(*args))
+    return seconds, time.process_time() - cpu_start, result
 
 
 def time_per_call(fn, repeat: int, min_seconds: float) -> dict:
-    """Seconds per call of a fast `fn`: `repeat` measurements of enough calls to last `min_seconds`."""
-    def calls(number: int) -> None:
-        for _ in range(number):
-            fn()
-
-    number = 1
-    while timed(calls, number)[0] < min_seconds:
-        number *= 2  # the last doubling doubles as a warm-up
-    seconds = [timed(calls, number)[0] / number for _ in range(repeat)]
-    return {"min": min(seconds), "median": float(np.median(seconds)), "calls_per_measurement": number,
-            "measurements": seconds}
-
-
-def slope(x: list[float], y: list[float]) -> float:
-    """The least-squares slope of log(y) against log(x): the exponent k in y ~ x**k."""
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
-
-
-def n_params(net: TwoLayerNet) -> int:
-    return sum(p.size for p in net.params.values())
+    """Seconds per call of a fast `fn` (`dlfs.timing.measure`), as a JSON-ready dict."""
+    t = measure(fn, repeat=repeat, min_seconds=min_seconds)
+    return {"min": t.best, "median": t.median, "calls_per_measurement": t.calls, "measurements": t.seconds}
 
 
 # ---------------------------------------------------------------- the three measurements
@@ -190,10 +158,9 @@ def bench_training(cfg: Config, data: dict) -> dict:
             net = TwoLayerNet(784, cfg.hidden, 10, seed=cfg.seed, dtype=dtype)  # same weights each time
             loop = train_dlfs if name.startswith("dlfs") else train_fused
             target = net if loop is train_dlfs else net.params
-            cpu = {}
-            seconds, losses = timed(loop, target, x_train, t_train, batches, cfg.lr, cpu=cpu)
+            seconds, cpu, losses = timed_with_cpu(loop, target, x_train, t_train, batches, cfg.lr)
             runs[name]["seconds"].append(seconds)
-            runs[name]["cpu_seconds"].append(cpu["seconds"])
+            runs[name]["cpu_seconds"].append(cpu)
             runs[name]["test_accuracy"] = net.accuracy(x_test, t_test)  # the same in every repetition
             runs[name]["final_loss_mean_last_100"] = float(losses[-100:].mean())
     for run in runs.values():
@@ -232,12 +199,12 @@ def bench_one_gradient(cfg: Config, data: dict) -> dict:
     x, t = x_train[:cfg.grad_batch], t_train[:cfg.grad_batch]
     net = TwoLayerNet(784, cfg.grad_hidden, 10, seed=cfg.seed)
     backprop = time_per_call(functools.partial(net.gradient, x, t), cfg.repeat, cfg.min_measure_s)
-    numerical, _ = timed(net.numerical_gradient, x, t)
+    numerical, _ = timed(lambda: net.numerical_gradient(x, t))
     return {
         "what": "seconds of one TwoLayerNet.numerical_gradient call (once) and of one gradient call "
                 "(min and median of `repeat` measurements) on the same batch; ratio uses the min",
         "network": [784, cfg.grad_hidden, 10], "activation": "relu", "batch_size": cfg.grad_batch, "dtype": "float64",
-        "n_params": n_params(net), "loss_evaluations": 2 * n_params(net),
+        "n_params": count_parameters(net), "loss_evaluations": 2 * count_parameters(net),
         "numerical_seconds": numerical, "backprop_seconds": backprop,
         "ratio": numerical / backprop["min"],
     }
@@ -251,11 +218,11 @@ def bench_scaling(cfg: Config, data: dict) -> dict:
         net = TwoLayerNet(784, hidden, 10, seed=cfg.seed)
         small = x_train[:cfg.numerical_batch], t_train[:cfg.numerical_batch]
         large = x_train[:cfg.batch_size], t_train[:cfg.batch_size]
-        numerical = timed(net.numerical_gradient, *small)[0]
+        numerical = timed(functools.partial(net.numerical_gradient, *small))[0]
         rows.append({
-            "hidden": hidden, "n_params": n_params(net),
+            "hidden": hidden, "n_params": count_parameters(net),
             "numerical_seconds": numerical,
-            "numerical_seconds_per_loss": numerical / (2 * n_params(net)),
+            "numerical_seconds_per_loss": numerical / (2 * count_parameters(net)),
             "backprop_seconds":
                 time_per_call(functools.partial(net.gradient, *small), cfg.repeat, cfg.min_measure_s)["min"],
             "backprop_seconds_train_batch":
@@ -266,8 +233,8 @@ def bench_scaling(cfg: Config, data: dict) -> dict:
     for key, expected in [("numerical_seconds", 2), ("numerical_seconds_per_loss", 1),
                           ("backprop_seconds", 1), ("backprop_seconds_train_batch", 1)]:
         s = [r[key] for r in rows]
-        slopes[key] = {"fit": slope(p, s), "expected": expected,
-                       "between_neighbours": [slope(p[i:i + 2], s[i:i + 2]) for i in range(len(p) - 1)]}
+        slopes[key] = {"fit": loglog_slope(p, s), "expected": expected,
+                       "between_neighbours": [loglog_slope(p[i:i + 2], s[i:i + 2]) for i in range(len(p) - 1)]}
     return {
         "what": "seconds per gradient (float64, 784-H-10) against the parameter count; numerical_seconds "
                 "and backprop_seconds at numerical_batch_size, backprop_seconds_train_batch at "
@@ -325,18 +292,11 @@ def environment() -> dict:
 
 
 def write_json(path: Path, data: dict) -> None:
-    """Write `data` as JSON atomically: a temporary file beside `path`, then a rename."""
+    """Write `data` as JSON atomically (`dlfs.download.atomic_file`: a temporary file, then a rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1)
-            f.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_file(path, "w") as f:
+        json.dump(data, f, indent=1)
+        f.write("\n")
 
 
 def _load(averages: list[float] | None) -> str:
