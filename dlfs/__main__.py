@@ -1,9 +1,14 @@
-"""Command line: ``python -m dlfs train`` trains a TwoLayerNet on MNIST.
+"""Command line: ``python -m dlfs train`` trains a network on MNIST.
+
+One hidden layer is the book's `TwoLayerNet`; several (``--hidden 100,100,100``),
+or ``--init`` / ``--weight-decay``, make a `MultiLayerNet`.
 
 Examples::
 
     python -m dlfs train --iters 10000 --batch-size 100 --lr 0.1 --out run.json
     python -m dlfs train --method numerical --train-size 500 --hidden 10 --iters 3
+    python -m dlfs train --hidden 100,100,100 --init he --optimizer adam --lr 0.001 \
+        --val-size 5000 --patience 5
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import numpy as np
 
 from dlfs import optim
 from dlfs.datasets import load_mnist
+from dlfs.multilayer import MultiLayerNet, init_scale
 from dlfs.nets import TwoLayerNet
 from dlfs.train import METHODS, DivergenceWarning, History, train
 
@@ -44,14 +50,51 @@ def _positive(kind: type):
     return parse
 
 
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes such as 50 or 100,100,100, got {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"sizes must be positive integers, got {text!r}")
+    return sizes
+
+
+def _init(text: str) -> float | str:
+    try:
+        init_scale(text if text in ("xavier", "he") else float(text), 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a number >= 0, "xavier" or "he", got {text!r}') from None
+    return text if text in ("xavier", "he") else float(text)
+
+
+def _nonnegative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a float, got {text!r}") from None
+    if not (np.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m dlfs", description="dlfs: deep learning from scratch.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("train", help="train a two-layer network on MNIST",
+    p = sub.add_parser("train", help="train a network on MNIST",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--method", choices=METHODS, default="backprop",
                    help="how gradients are computed (numerical is slow: shrink --train-size, --hidden, --iters)")
-    p.add_argument("--hidden", type=_positive(int), default=50, help="hidden units")
+    p.add_argument("--hidden", type=_sizes, default=[50],
+                   help="hidden units, one size per hidden layer: 50, or 100,100,100")
+    p.add_argument("--init", type=_init, default=None,
+                   help='initial weights: a standard deviation, "xavier" or "he" '
+                        '(default: 0.01 for one hidden layer, else "he" for relu and "xavier" for sigmoid)')
+    p.add_argument("--weight-decay", type=_nonnegative, default=0.0, help="L2 penalty lambda")
+    p.add_argument("--val-size", type=int, default=0,
+                   help="carve this many training images out as a validation set")
+    p.add_argument("--patience", type=_positive(int), default=None,
+                   help="early stopping: stop after this many evaluations without a better validation accuracy")
     p.add_argument("--activation", choices=["relu", "sigmoid"], default="relu")
     p.add_argument("--iters", type=_positive(int), default=10_000)
     p.add_argument("--batch-size", type=_positive(int), default=100)
@@ -75,9 +118,10 @@ def _table(h: History, test: bool) -> str:
     tail = h.loss[-min(len(h.loss), 100):]  # recent batches: one loss is noisy
     rows = [
         ("method", h.method),
-        ("iterations", f"{h.iters:,}"),
+        ("iterations", f"{len(h.loss):,}" + (f" (stopped early; best at {h.best_iter:,})" if h.stopped_early else "")),
         (f"loss (mean of last {len(tail)})", f"{np.mean(tail):.4f}"),
         ("train accuracy", f"{h.train_acc[-1]:.4f}"),
+        *([("validation accuracy (best)", f"{max(h.val_acc):.4f}")] if h.val_acc else []),
         ("test accuracy", f"{h.test_acc[-1]:.4f}" if test else "-"),
         ("time (gradients + updates)", f"{h.train_time:.2f} s"),
         ("time per iteration", f"{1e3 * h.time_per_iter:.3f} ms"),
@@ -127,13 +171,24 @@ def _train(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         x_train, t_train = x_train[:args.train_size], t_train[:args.train_size]
     if args.test_size:
         x_test, t_test = x_test[:args.test_size], t_test[:args.test_size]
-    if args.batch_size > len(x_train):
+    if not 0 <= args.val_size < len(x_train):
+        parser.error(f"argument --val-size: must be from 0 to {len(x_train) - 1}, got {args.val_size}")
+    if args.patience is not None and not args.val_size:
+        parser.error("argument --patience: early stopping needs a validation set: give --val-size too")
+    if args.batch_size > len(x_train) - args.val_size:
         parser.error(f"argument --batch-size: must be at most the training set size "
-                     f"{len(x_train)}, got {args.batch_size}")
+                     f"{len(x_train) - args.val_size}, got {args.batch_size}")
     try:
-        net = TwoLayerNet(x_train.shape[1], args.hidden, 10, activation=args.activation,
-                          seed=args.seed, dtype=np.dtype(args.dtype))
-        print(f"training {x_train.shape[1]}-{args.hidden}-10 on {len(x_train):,} images: "
+        net: TwoLayerNet
+        if len(args.hidden) == 1 and args.init is None and not args.weight_decay:
+            net = TwoLayerNet(x_train.shape[1], args.hidden[0], 10, activation=args.activation,
+                              seed=args.seed, dtype=np.dtype(args.dtype))
+        else:
+            init = args.init or ("he" if args.activation == "relu" else "xavier")
+            net = MultiLayerNet(x_train.shape[1], args.hidden, 10, init, activation=args.activation,
+                                weight_decay_lambda=args.weight_decay, seed=args.seed, dtype=np.dtype(args.dtype))
+        shape = "-".join(map(str, [x_train.shape[1], *args.hidden, 10]))
+        print(f"training {shape} on {len(x_train) - args.val_size:,} images: "
               f"{args.iters:,} iterations of batch {args.batch_size}, lr {args.lr}, {args.method}",
               flush=True)
         with warnings.catch_warnings(record=True) as caught:
@@ -142,7 +197,7 @@ def _train(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                             batch_size=args.batch_size, lr=args.lr,
                             optimizer=OPTIMIZERS[args.optimizer](lr=args.lr),
                             method=args.method, seed=args.seed, replace=args.replace,
-                            progress=args.progress)
+                            progress=args.progress, val_size=args.val_size, patience=args.patience)
     except (ValueError, TypeError, OSError, FloatingPointError) as err:
         print(f"{parser.prog}: error: {_one_line(err)}", file=sys.stderr)
         return 1

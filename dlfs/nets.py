@@ -163,6 +163,10 @@ class TwoLayerNet:
         }
         self.last_layer = SoftmaxWithLoss()
 
+    def _affines(self) -> list[tuple[int, Affine]]:
+        """The affine layers, numbered from 1 as their parameters W1, b1, W2, b2, ... are."""
+        return [(int(name[6:]), layer) for name, layer in self.layers.items() if name.startswith("Affine")]
+
     def _bind_params(self) -> None:
         """Point the layers at the arrays now in ``self.params``."""
         for key, p in self.params.items():
@@ -171,8 +175,8 @@ class TwoLayerNet:
                     f"params[{key!r}] must have shape {self._shapes[key]} and dtype "
                     f"{self.dtype}, got shape {p.shape} and dtype {p.dtype}"
                 )
-        self.layers["Affine1"].W, self.layers["Affine1"].b = self.params["W1"], self.params["b1"]
-        self.layers["Affine2"].W, self.layers["Affine2"].b = self.params["W2"], self.params["b2"]
+        for i, affine in self._affines():
+            affine.W, affine.b = self.params[f"W{i}"], self.params[f"b{i}"]
 
     def _check_x(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
@@ -189,9 +193,13 @@ class TwoLayerNet:
         """Return the scores (before softmax), shape (N, output_size)."""
         return self._forward(self._check_x(x))
 
+    def _loss(self, x: np.ndarray, t: np.ndarray) -> float:
+        """The loss of checked inputs: what `loss` returns and `numerical_gradient` differentiates."""
+        return self.last_layer.forward(self._forward(x), t)
+
     def loss(self, x: np.ndarray, t: np.ndarray) -> float:
         """Return the mean cross-entropy loss on the batch (x, t)."""
-        return self.last_layer.forward(self.predict(x), t)
+        return self._loss(self._check_x(x), t)
 
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
         """Return the fraction of examples whose highest score is the label."""
@@ -211,7 +219,7 @@ class TwoLayerNet:
 
         def loss_at_current_params(_: np.ndarray) -> float:
             # numerical_gradient nudges self.params[key] in place; read it back.
-            return self.last_layer.forward(self._forward(x), t)
+            return self._loss(x, t)
 
         return {key: numerical_gradient(loss_at_current_params, p,
                                         indices=None if indices is None else indices[key])
@@ -223,8 +231,10 @@ class TwoLayerNet:
         dout = self.last_layer.backward(1.0)
         for layer in reversed(self.layers.values()):
             dout = layer.backward(dout)
-        a1, a2 = self.layers["Affine1"], self.layers["Affine2"]
-        return loss, {"W1": a1.dW, "b1": a1.db, "W2": a2.dW, "b2": a2.db}
+        grads: dict[str, Any] = {}
+        for i, affine in self._affines():
+            grads[f"W{i}"], grads[f"b{i}"] = affine.dW, affine.db
+        return loss, grads
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Return the gradients by backpropagation: one forward, one backward pass."""

@@ -62,6 +62,9 @@ class History:
     Accuracies are measured after the iterations listed in ``eval_iters``
     (every epoch, and after the last iteration). ``train_time`` counts only
     gradients and updates; evaluation is timed separately in ``eval_time``.
+    With a validation set, ``val_acc`` is measured too, ``best_iter`` is the
+    iteration of its best value, and ``stopped_early`` says whether early
+    stopping ended the run before ``iters``.
     """
 
     method: str
@@ -73,6 +76,9 @@ class History:
     eval_iters: list[int] = dataclasses.field(default_factory=list)
     train_acc: list[float] = dataclasses.field(default_factory=list)
     test_acc: list[float] = dataclasses.field(default_factory=list)
+    val_acc: list[float] = dataclasses.field(default_factory=list)
+    best_iter: int | None = None  # with a validation set: the evaluation with the best val_acc
+    stopped_early: bool = False
     train_time: float = 0.0
     eval_time: float = 0.0
 
@@ -113,12 +119,26 @@ def check_data(x: np.ndarray, t: np.ndarray | None, n_classes: int, name: str) -
     return x, check_labels(t, n=len(x), n_classes=n_classes, name=f"t_{name}")
 
 
+def split_validation(x: np.ndarray, t: np.ndarray, size: int, seed: int = 0
+                     ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Carve `size` random examples out of (x, t): ``(x_rest, t_rest), (x_val, t_val)``.
+
+    The examples are drawn by ``np.random.default_rng([seed, 1])``, a stream of
+    its own, so the split does not change the order of the mini-batches.
+    """
+    if not (isinstance(size, (int, np.integer)) and 0 < size < len(x)):
+        raise ValueError(f"the validation size must be an integer from 1 to {len(x) - 1}, got {size!r}")
+    order = np.random.default_rng([seed, 1]).permutation(len(x))
+    val, rest = order[:size], order[size:]
+    return (x[rest], t[rest]), (x[val], t[val])
+
+
 def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
           x_test: np.ndarray | None = None, t_test: np.ndarray | None = None, *,
           iters: int = 10_000, batch_size: int = 100, lr: float = 0.1,
           optimizer: Optimizer | None = None, method: str = "backprop", seed: int = 0,
           replace: bool = False, eval_every: int | None = None,
-          progress: bool | None = None) -> History:
+          progress: bool | None = None, val_size: int = 0, patience: int | None = None) -> History:
     """Train `net` with mini-batch gradient descent and return a `History`.
 
     Parameters
@@ -133,6 +153,14 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
     replace : bool, draw batches with replacement, as the book does
     eval_every : int, iterations between accuracy checks; default one epoch
     progress : bool, show a progress bar; default only on a terminal
+    val_size : int, default 0
+        Carve this many random training examples out as a validation set
+        (`split_validation`): they are never trained on, and their accuracy
+        is recorded in ``val_acc`` at every evaluation.
+    patience : int, optional
+        Early stopping (needs `val_size`): stop when the validation accuracy
+        has not improved for this many evaluations in a row, and put back
+        the parameters of the best evaluation.
 
     Raises
     ------
@@ -161,6 +189,12 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
         raise ValueError(f"iters must be an integer >= 1, got {iters!r}")
     check_positive(lr, "lr")
     x_train, t_train = check_data(x_train, t_train, net.output_size, "train")
+    val = None
+    if val_size:
+        (x_train, t_train), val = split_validation(x_train, t_train, val_size, seed)
+    if patience is not None and (val is None or not (isinstance(patience, (int, np.integer)) and patience >= 1)):
+        raise ValueError(f"patience must be an integer >= 1, with val_size > 0; got patience={patience!r}, "
+                         f"val_size={val_size!r}")
     n = len(x_train)
     if not (isinstance(batch_size, (int, np.integer)) and 1 <= batch_size <= n):
         raise ValueError(f"batch_size must be an integer from 1 to the training set size {n}, got {batch_size!r}")
@@ -170,6 +204,7 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
     eval_every = n // batch_size if eval_every is None else eval_every
     batches = minibatches(n, batch_size, np.random.default_rng(seed), replace=replace)
     history = History(method, iters, batch_size, lr, seed)
+    best: dict[str, np.ndarray] = {}  # the parameters at the best validation accuracy
 
     with tqdm(total=iters, disable=None if progress is None else not progress,
               unit="it", desc=method) as bar:
@@ -200,8 +235,19 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
                 history.train_acc.append(net.accuracy(x_train, t_train))
                 if test is not None:
                     history.test_acc.append(net.accuracy(*test))
+                if val is not None:
+                    history.val_acc.append(net.accuracy(*val))
+                    if history.val_acc[-1] > max(history.val_acc[:-1], default=-1.0):
+                        history.best_iter = i + 1
+                        best = {key: p.copy() for key, p in net.params.items()}
                 history.eval_time += time.perf_counter() - start
                 bar.set_postfix(loss=f"{loss:.3f}", train_acc=f"{history.train_acc[-1]:.3f}")
+                if patience is not None and len(history.val_acc) - 1 - history.val_acc.index(
+                        max(history.val_acc)) >= patience:
+                    history.stopped_early = True
+                    for key, p in best.items():  # back to the best evaluation, in place
+                        net.params[key][...] = p
+                    break
             bar.update()
     warn_if_diverged(history, net.output_size)
     return history

@@ -120,3 +120,35 @@ def test_data_errors_are_one_line(tmp_path):
     line = one_line(r.stderr)
     assert line.startswith("python -m dlfs: error: mnist: the four files were not all found in")
     assert "downloading them failed" in line and "Set DLFS_DATA" in line
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--hidden", "100,0"], "argument --hidden: sizes must be positive integers, got '100,0'"),
+    (["train", "--hidden", "wide"], "argument --hidden: expected sizes such as 50 or 100,100,100, got 'wide'"),
+    (["train", "--init", "lecun"], 'argument --init: expected a number >= 0, "xavier" or "he", got \'lecun\''),
+    (["train", "--weight-decay", "-1"], "argument --weight-decay: must be >= 0, got -1"),
+    (["train", "--patience", "0"], "argument --patience: must be > 0, got 0"),
+])
+def test_bad_values_for_deeper_nets_exit_2_with_one_line(args, message):
+    r = run(*args)
+    assert r.returncode == 2 and message in one_line(r.stderr)
+
+
+def test_patience_without_a_validation_set_exits_2():
+    require_real_mnist()
+    r = run("train", "--patience", "3", "--train-size", "500")
+    assert r.returncode == 2
+    assert "argument --patience: early stopping needs a validation set: give --val-size too" in one_line(r.stderr)
+
+
+def test_a_deeper_net_with_decay_validation_and_early_stopping(tmp_path):
+    require_real_mnist()
+    out = tmp_path / "run.json"
+    r = run("train", "--hidden", "20,20", "--init", "he", "--weight-decay", "0.01", "--train-size", "1500",
+            "--test-size", "500", "--val-size", "500", "--patience", "2", "--iters", "400", "--batch-size", "50",
+            "--optimizer", "adam", "--lr", "0.001", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("training 784-20-20-10 on 1,000 images")
+    assert "validation accuracy (best)" in r.stdout
+    data = json.loads(out.read_text())
+    assert len(data["val_acc"]) == len(data["eval_iters"]) and data["eval_iters"][0] == 20  # 1,000 // 50

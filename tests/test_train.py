@@ -5,7 +5,7 @@ import pytest
 
 from dlfs.nets import TwoLayerNet
 from dlfs.optim import SGD, Adam
-from dlfs.train import DivergenceWarning, minibatches, train
+from dlfs.train import DivergenceWarning, minibatches, split_validation, train
 
 
 def blobs(n=200, seed=0):
@@ -135,3 +135,37 @@ def test_mnist_reaches_the_books_accuracy(mnist, mnist32, seed, dtype):
     h = train(net, x_train, t_train, x_test, t_test, seed=seed)
     assert h.eval_iters[:2] == [600, 1200] and h.eval_iters[-1] == 10_000
     assert h.test_acc[-1] >= 0.965
+
+
+def test_a_validation_set_is_carved_out_and_never_trained_on():
+    x, t = blobs(n=200)
+    seen = []
+
+    class Spy(TwoLayerNet):
+        def loss_and_gradient(self, xb, tb):
+            seen.extend(map(tuple, xb))
+            return super().loss_and_gradient(xb, tb)
+
+    h = train(Spy(5, 8, 2), x, t, iters=40, batch_size=10, lr=0.3, val_size=50)
+    (_, _), (x_val, _) = split_validation(x, t, 50, seed=0)
+    assert not set(map(tuple, x_val)) & set(seen)  # validation examples never train
+    assert h.eval_iters[0] == 15 and len(h.val_acc) == len(h.train_acc) == len(h.eval_iters)  # 150 // 10
+    assert h.best_iter in h.eval_iters and h.stopped_early is False
+
+
+def test_early_stopping_stops_and_restores_the_best_parameters():
+    x, t = blobs(n=300, seed=1)
+    net = TwoLayerNet(5, 8, 2, seed=0)
+    h = train(net, x, t, iters=3000, batch_size=10, lr=0.5, val_size=100, patience=3, eval_every=5)
+    assert h.stopped_early and len(h.loss) < 3000
+    assert len(h.val_acc) - 1 - h.val_acc.index(max(h.val_acc)) == 3  # three evaluations without a better one
+    (_, _), (x_val, t_val) = split_validation(x, t, 100, seed=0)
+    assert net.accuracy(x_val, t_val) == max(h.val_acc)  # the best parameters are back
+
+
+def test_patience_needs_a_validation_set():
+    x, t = blobs(n=20)
+    with pytest.raises(ValueError, match="patience must be an integer >= 1, with val_size > 0"):
+        train(TwoLayerNet(5, 4, 2), x, t, patience=2)
+    with pytest.raises(ValueError, match="the validation size must be an integer from 1 to 19, got 20"):
+        train(TwoLayerNet(5, 4, 2), x, t, val_size=20)
