@@ -64,3 +64,13 @@ def test_labels_out_of_range_and_wrong_dtype():
         cross_entropy_error(np.stack([Y, Y]), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match="one-hot"):
         cross_entropy_error(np.stack([Y, Y]), np.full((2, 10), 0.1))
+
+
+def test_check_finite_finds_nan_and_inf_and_passes_huge_finite_values():
+    from dlfs._checks import check_finite
+
+    check_finite(np.array([1.0, 2.0]), "x")
+    check_finite(np.full(4, np.finfo(np.float32).max, dtype=np.float32), "x")  # the sum overflows; values do not
+    for bad in (np.nan, np.inf, -np.inf):
+        with pytest.raises(ValueError, match=r"x must be finite; got 1 NaN or inf value\(s\) in shape \(3,\)"):
+            check_finite(np.array([1.0, bad, 3.0]), "x")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dlfs.book.cache import cached
-from dlfs.book.data import mnist
+from dlfs.book.data import train_set
 from dlfs.book.style import new_figure
 from dlfs.functions import sigmoid
 from dlfs.layers import AddLayer, MulLayer
@@ -43,12 +43,12 @@ def nudges_for_one_two(index: int = 5) -> dict[str, np.ndarray]:
     (-dC/dz) and the desired changes of the hidden activations
     ``nudge_h = W2 @ delta`` (-dC/dh).
     """
-    (x_train, t_train), _ = mnist()
+    images, labels = train_set(np.array([index]))
     net = untrained_sigmoid_net()
-    x = x_train[index]
+    x = images[0]
     h = sigmoid(x @ net["W1"])
     a = sigmoid(h @ net["W2"])
-    t = np.eye(10)[t_train[index]]
+    t = np.eye(10)[labels[0]]
     nudge_a = t - a
     delta = nudge_a * a * (1 - a)
     return {"x": x, "h": h, "a": a, "t": t, "nudge_a": nudge_a, "delta": delta,
@@ -66,9 +66,7 @@ def descend(batch_size: int, n: int = 1000, epochs: int = 20, lr: float = 0.1) -
     seed=0)``. Returns {step: loss on all n images} at step 0, after steps
     1 to 10 and after every epoch.
     """
-    (x_train, t_train), _ = mnist()
-    subset = np.random.default_rng(0).choice(60000, n, replace=False)
-    x, t = x_train[subset], t_train[subset]
+    x, t = train_set(np.random.default_rng(0).choice(60000, n, replace=False))
     net = TwoLayerNet(784, 50, 10, seed=0)
     optimizer = SGD(lr)
     batches = minibatches(n, batch_size, np.random.default_rng(1))

@@ -3,8 +3,8 @@
 The MkDocs hooks (``docs/hooks/figures.py``, ``docs/hooks/notebooks.py``) are
 thin: they call these. Work starts when MkDocs has listed the site's files
 and runs while MkDocs renders the pages: the figures in two worker
-processes, one page's figures at a time, the heaviest page first; the
-notebook in its own kernel. Results the figures, the notebook and the pages
+processes, each with a fixed share (`FIRST_WORKER`); the notebook in its
+own kernel. Results the figures, the notebook and the pages
 share (the training run, say) are computed once, through the disk cache of
 `dlfs.book.cache`; with nothing changed since the last build, nothing is
 computed at all.
@@ -26,9 +26,10 @@ from dlfs.book.cache import ENV, dependencies, stored
 
 log = logging.getLogger("mkdocs.dlfs")
 
-# The pages whose figures take longest come first, so the two workers finish together.
-HEAVIEST_FIRST = ("training", "gradient-check", "backprop", "gradients", "learning",
-                  "gradient-descent", "numerical-diff")
+# Two workers, each with a fixed share, about equal in work: the first trains the book's
+# run (float32 MNIST), which the notebook waits for; the second draws every other
+# figure, in page order, from float64 pixels of the images each one needs.
+FIRST_WORKER = ("training-loss.svg", "training-accuracy.svg")
 
 
 def use_disk_cache(root: Path) -> Path:
@@ -38,10 +39,10 @@ def use_disk_cache(root: Path) -> Path:
     return folder
 
 
-def _draw_page(page: str, out_dir: str) -> list[tuple[str, float]]:
-    """In a worker: draw (or read from the cache) every figure of `page` into `out_dir`."""
+def _draw(names: list[str], out_dir: str) -> list[tuple[str, float]]:
+    """In a worker: draw (or read from the cache) the figures `names` into `out_dir`."""
     timings = []
-    for name in figures_of(page):
+    for name in names:
         start = time.perf_counter()
         (Path(out_dir) / name).write_text(draw_svg(name), encoding="utf-8")
         timings.append((name, time.perf_counter() - start))
@@ -51,43 +52,44 @@ def _draw_page(page: str, out_dir: str) -> list[tuple[str, float]]:
 class Figures:
     """Every figure of the book, drawn into `out_dir` while the build goes on."""
 
-    def __init__(self, out_dir: Path, jobs: int = 2) -> None:
+    def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.names = [name for page in PAGES for name in figures_of(page)]
         self.started = time.perf_counter()
-        self.cached, todo = 0, []
-        for page in sorted(PAGES, key=lambda p: HEAVIEST_FIRST.index(p) if p in HEAVIEST_FIRST else 99):
-            svgs = {name: stored_svg(name) for name in figures_of(page)}
-            if all(svg is not None for svg in svgs.values()):
-                for name, svg in svgs.items():
-                    (out_dir / name).write_text(svg, encoding="utf-8")  # type: ignore[arg-type]
-                self.cached += len(svgs)
+        todo = []
+        for name in self.names:
+            svg = stored_svg(name)
+            if svg is None:
+                todo.append(name)
             else:
-                todo.append(page)
-        self.pool = None
-        self.futures: dict[str, Future] = {}
-        if todo:
-            # spawn: MkDocs may run threads (mkdocs serve), which fork does not mix with
-            context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context)
-            self.futures = {page: self.pool.submit(_draw_page, page, str(out_dir)) for page in todo}
+                (out_dir / name).write_text(svg, encoding="utf-8")
+        self.cached = len(self.names) - len(todo)
+        shares = [[n for n in todo if n in FIRST_WORKER], [n for n in todo if n not in FIRST_WORKER]]
+        # spawn: MkDocs may run threads (mkdocs serve), which fork does not mix with
+        context = multiprocessing.get_context("spawn")
+        self.pools = [ProcessPoolExecutor(1, mp_context=context) for share in shares if share]
+        self.futures: dict[str, Future] = {
+            ", ".join(share): pool.submit(_draw, share, str(out_dir))
+            for pool, share in zip(self.pools, [s for s in shares if s])}
 
     def path(self, name: str) -> Path:
         return self.out_dir / name
+
+    def shutdown(self) -> None:
+        for pool in self.pools:
+            pool.shutdown(cancel_futures=True)
 
     def wait(self) -> str:
         """Wait for every figure; return a line for the build log. Raises on the first failure."""
         timings: list[tuple[str, float]] = []
         try:
-            for page, future in self.futures.items():
+            for names, future in self.futures.items():
                 try:
                     timings += future.result()
                 except Exception as error:
-                    raise RuntimeError(f"the figures of page {page} (dlfs/book/{page.replace('-', '_')}.py) "
-                                       f"failed: {error!r}") from error
+                    raise RuntimeError(f"drawing the figures {names} failed: {error!r}") from error
         finally:
-            if self.pool is not None:
-                self.pool.shutdown(cancel_futures=True)
+            self.shutdown()
         slowest = ", ".join(f"{name} {t:.1f} s" for name, t in sorted(timings, key=lambda x: -x[1])[:3])
         return (f"figures: {len(timings)} drawn, {self.cached} from the cache, in "
                 f"{time.perf_counter() - self.started:.1f} s" + (f" (slowest: {slowest})" if slowest else ""))

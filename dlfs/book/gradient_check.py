@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dlfs.book.cache import cached
-from dlfs.book.data import mnist
+from dlfs.book.data import train_set
 from dlfs.book.style import new_figure
 from dlfs.gradcheck import GradCheck, gradient_check
 from dlfs.layers import BookSoftmaxWithLoss
@@ -39,21 +39,20 @@ class ForgetsToAverageB2(TwoLayerNet):
 
 # --8<-- [start:note_check]
 @cached
-def note_check(n_images: int = 3, sample: int = 1000) -> dict[str, dict[str, GradCheck]]:
+def note_check(n_images: int = 3, sample: int = 2000) -> dict[str, dict[str, GradCheck]]:
     """The note's check of ``TwoLayerNet(784, 50, 10)`` on the first `n_images` training images.
 
     Returns ``{"dlfs": ..., "book": ..., "bug": ...}``, each what
-    `gradient_check` returns: dlfs's net, checked on every entry; the same
-    net with the book's loss (`BookSoftmaxWithLoss`); and the net whose
-    backward pass forgets to average b2. The last two are checked on a
-    random `sample` of each parameter's entries (all of the smaller ones).
+    `gradient_check` returns: dlfs's net; the same net with the book's loss
+    (`BookSoftmaxWithLoss`); and the net whose backward pass forgets to
+    average b2. Each is checked on the same random `sample` of W1's 39,200
+    entries and on every entry of b1, W2 and b2.
     """
-    (x_train, t_train), _ = mnist()
-    x, t = x_train[:n_images], t_train[:n_images]
+    x, t = train_set(slice(0, n_images))
     book_net = TwoLayerNet(784, 50, 10)  # seed 0: the same weights for all three
     book_net.last_layer = BookSoftmaxWithLoss()
     return {
-        "dlfs": gradient_check(TwoLayerNet(784, 50, 10), x, t),
+        "dlfs": gradient_check(TwoLayerNet(784, 50, 10), x, t, sample=sample),
         "book": gradient_check(book_net, x, t, sample=sample),
         "bug": gradient_check(ForgetsToAverageB2(784, 50, 10), x, t, sample=sample),
     }
@@ -68,8 +67,7 @@ def kink_check(offset: float = 5e-5, sample: int = 50) -> dict[str, Any]:
     images; the hidden unit j and image n whose input ``z[n, j]`` is closest
     to 0 get ``b1[j]`` shifted so that ``z[n, j] == offset`` (< h = 1e-4).
     """
-    (x_train, t_train), _ = mnist()
-    x, t = x_train[:3], t_train[:3]
+    x, t = train_set(slice(0, 3))
     net = TwoLayerNet(784, 50, 10)
     z = x @ net.params["W1"] + net.params["b1"]
     n, j = np.unravel_index(np.abs(z).argmin(), z.shape)
@@ -92,7 +90,7 @@ class DecaysBiasesInBackward(TwoLayerNet):
 @cached
 def check_before_and_after_training(iters: int = 300, sample: int = 200) -> dict[str, dict[str, GradCheck]]:
     """Check `DecaysBiasesInBackward` on three images at initialization and after `iters` SGD steps."""
-    (x_train, t_train), _ = mnist()
+    x_train, t_train = train_set()
     x, t = x_train[:3], t_train[:3]
     net = DecaysBiasesInBackward(784, 50, 10)
     before = gradient_check(net, x, t, sample=sample)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dlfs.book.cache import cached
-from dlfs.book.data import mnist
+from dlfs.book.data import test_set, train_set
 from dlfs.book.style import new_figure
 from dlfs.nets import TwoLayerNet
 from dlfs.optim import SGD
@@ -40,9 +40,10 @@ def draws(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def small_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The 300 drawn training images and the first 1,000 test images, shrunk to 49 pixels."""
-    (x_train, t_train), (x_test, t_test) = mnist()
     _, subset = draws()
-    return shrink(x_train[subset]), t_train[subset], shrink(x_test[:1000]), t_test[:1000]
+    x, t = train_set(subset)
+    x_test, t_test = test_set(slice(0, 1000))
+    return shrink(x), t, shrink(x_test), t_test
 
 
 def small_net() -> TwoLayerNet:
@@ -53,7 +54,7 @@ def small_net() -> TwoLayerNet:
 
 # --8<-- [start:train_steps]
 @cached
-def train_steps(method: str, steps: int = 50, batch_size: int = 100, lr: float = 5.0,
+def train_steps(method: str, steps: int = 20, batch_size: int = 100, lr: float = 5.0,
                 seed: int = 0) -> dict[str, list[float]]:
     """Train `small_net` on `small_mnist` with gradients by `method`: "numerical" or "backprop".
 
@@ -104,12 +105,12 @@ def along_one_weight(n_points: int = 401) -> dict[str, Any]:
 
 def draw_minibatch() -> Figure:
     """The ten images of the chapter's mini-batch, titled with index and label."""
-    (x_train, t_train), _ = mnist()
     batch, _ = draws()
+    images, labels = train_set(batch)
     fig, axes = new_figure(2, 5, figsize=(7.5, 3.5))
-    for ax, i in zip(axes.flat, batch):
-        ax.imshow(x_train[i].reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
-        ax.set_title(f"#{i}: label {t_train[i]}", fontsize=9)
+    for ax, i, image, label in zip(axes.flat, batch, images, labels):
+        ax.imshow(image.reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(f"#{i}: label {label}", fontsize=9)
         ax.set_axis_off()
     fig.suptitle("A mini-batch of 10 of the 60,000 training images")
     return fig

@@ -6,9 +6,10 @@
   finds it: ``$DLFS_DATA/mnist/``, else the user cache, downloaded (and
   checked by SHA-256) when missing. With no data and no network the build
   stops at once, with one message saying where it looked and what to do.
-- ``on_files``: drawing starts (`dlfs.book.build.Figures`: two worker
-  processes, while MkDocs renders the pages), and each SVG is added to the
-  build as a generated file at ``figures/<name>``. Nothing is written into
+- ``on_config``, as early as possible: drawing starts (`dlfs.book.build.Figures`:
+  two worker processes, while MkDocs reads and renders the pages).
+- ``on_files``: each SVG is added to the build as a generated file at
+  ``figures/<name>``. Nothing is written into
   ``docs/``, so ``mkdocs serve`` does not rebuild in a loop, and ``--strict``
   checks every image link a page makes.
 - ``on_env``, before MkDocs copies the files: every figure is waited for.
@@ -50,15 +51,17 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except DatasetNotFoundError as error:
         raise PluginError(f"The book's figures and notebook train on MNIST, which was not found. {error}") from None
     log.info("MNIST from %s", folder)
+    from dlfs.book.build import Figures
+
+    _cleanup()
+    out = Path(tempfile.mkdtemp(prefix="dlfs-figures-"))
+    _state["out"] = out
+    _state["figures"] = Figures(out)
     return config
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    from dlfs.book.build import Figures
-
-    out = Path(tempfile.mkdtemp(prefix="dlfs-figures-"))
-    _state["out"] = out
-    _state["figures"] = figures = Figures(out)
+    figures = _state["figures"]
     for name in figures.names:
         files.append(File.generated(config, f"figures/{name}", abs_src_path=str(figures.path(name))))
     return files
@@ -78,8 +81,8 @@ def on_post_build(config: MkDocsConfig) -> None:
 
 def on_build_error(error: Exception) -> None:
     figures = _state.get("figures")
-    if figures is not None and figures.pool is not None:
-        figures.pool.shutdown(cancel_futures=True)
+    if figures is not None:
+        figures.shutdown()
     _cleanup()
 
 

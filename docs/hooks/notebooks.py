@@ -44,8 +44,8 @@ NOTEBOOKS = "notebooks/"  # the folder of docs/ whose .py files are notebooks
 _runs: dict = {}
 
 
-@event_priority(90)  # before mkdocs-jupyter looks at the files
-def on_files(files: Files, config: MkDocsConfig) -> Files:
+@event_priority(90)  # after the figures hook has set up the cache; as early as possible
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
     from dlfs.book.build import Notebook
 
     _cleanup()
@@ -56,12 +56,20 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     out.mkdir()
     downloads.mkdir()
     _runs["out"] = root
+    for source in sorted((Path(config.docs_dir) / NOTEBOOKS).glob("*.py")):
+        _runs[NOTEBOOKS + source.name] = Notebook(source, out / f"{source.stem}.ipynb")
+    return config
+
+
+@event_priority(90)  # before mkdocs-jupyter looks at the files
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    root = _runs["out"]
+    out, downloads = root / "notebooks", root / "downloads"
     for file in list(files):
-        if not (file.src_uri.startswith(NOTEBOOKS) and file.src_uri.endswith(".py")):
+        if file.src_uri not in _runs:
             continue
         source = Path(file.abs_src_path)
         executed = out / f"{source.stem}.ipynb"
-        _runs[file.src_uri] = Notebook(source, executed)
         files.remove(file)
         # The page: mkdocs-jupyter renders the executed notebook, which appears at this
         # path. A File with a real src_dir, not File.generated: mkdocs-jupyter's wrapper
