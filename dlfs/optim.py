@@ -2,8 +2,10 @@
 
 Chapter "Gradient descent" (``docs/gradient-descent.md``) uses
 `gradient_descent`; chapter "Training on MNIST" (``docs/training.md``) uses
-`SGD`. Every optimizer has one method, ``update(params, grads)``, which
-writes the new values into the arrays of `params` in place.
+`SGD`; chapter "Making training work" (``docs/making-training-work.md``)
+derives `Momentum`, `AdaGrad` and `Adam` and compares them. Every optimizer
+has one method, ``update(params, grads)``, which writes the new values into
+the arrays of `params` in place.
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ class SGD:
 # --8<-- [end:sgd]
 
 
+# --8<-- [start:momentum]
 class Momentum:
     """SGD with momentum: ``v = momentum * v - lr * g; p += v``.
 
@@ -126,8 +129,10 @@ class Momentum:
             v *= self.momentum
             v -= self.lr * grads[key]
             params[key] += v
+# --8<-- [end:momentum]
 
 
+# --8<-- [start:adagrad]
 class AdaGrad:
     """Per-parameter step sizes that shrink with the sum of squared gradients.
 
@@ -150,8 +155,10 @@ class AdaGrad:
             h = self.h.setdefault(key, np.zeros_like(params[key]))
             h += grads[key] ** 2
             params[key] -= self.lr * grads[key] / (np.sqrt(h) + self.eps)
+# --8<-- [end:adagrad]
 
 
+# --8<-- [start:adam]
 class Adam:
     """Adam (Kingma and Ba, 2015): momentum plus AdaGrad-like scaling, bias-corrected.
 
@@ -185,3 +192,4 @@ class Adam:
             m += (1 - self.beta1) * (grads[key] - m)
             v += (1 - self.beta2) * (grads[key] ** 2 - v)
             params[key] -= lr_t * m / (np.sqrt(v) + self.eps)
+# --8<-- [end:adam]

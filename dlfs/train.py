@@ -159,8 +159,8 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
         is recorded in ``val_acc`` at every evaluation.
     patience : int, optional
         Early stopping (needs `val_size`): stop when the validation accuracy
-        has not improved for this many evaluations in a row, and put back
-        the parameters of the best evaluation.
+        has not improved for this many evaluations in a row. Either way, the
+        run ends with the parameters of its best evaluation put back.
 
     Raises
     ------
@@ -245,10 +245,11 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
                 if patience is not None and len(history.val_acc) - 1 - history.val_acc.index(
                         max(history.val_acc)) >= patience:
                     history.stopped_early = True
-                    for key, p in best.items():  # back to the best evaluation, in place
-                        net.params[key][...] = p
                     break
             bar.update()
+    if patience is not None:
+        for key, p in best.items():  # back to the best evaluation, in place
+            net.params[key][...] = p
     warn_if_diverged(history, net.output_size)
     return history
 

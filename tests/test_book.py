@@ -48,10 +48,15 @@ def test_every_figure_is_labelled(name: str) -> None:
     texts = [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text() if fig._suptitle else ""]
     assert any(texts), f"{name} has no title"
     for ax in fig.axes:
+        if getattr(ax, "_colorbar", None) is not None:
+            assert ax._colorbar.ax.get_ylabel() or ax.get_xlabel(), f"{name}: a colorbar without a label"
+            continue
         if ax.axison and ax.name == "rectilinear" and ax.has_data():  # a plot, not a picture
-            siblings = ax.get_shared_x_axes().get_siblings(ax)  # a shared x axis is labelled once
-            assert any(a.get_xlabel() for a in siblings), f"{name}: an x axis without a label"
-            assert ax.get_ylabel(), f"{name}: a y axis without a label"
+            # a shared axis is labelled once, on one of the plots that share it
+            assert any(a.get_xlabel() for a in ax.get_shared_x_axes().get_siblings(ax)), \
+                f"{name}: an x axis without a label"
+            assert any(a.get_ylabel() for a in ax.get_shared_y_axes().get_siblings(ax)), \
+                f"{name}: a y axis without a label"
         legend = ax.get_legend()
         if legend is not None:
             assert all(text.get_text() for text in legend.get_texts()), f"{name}: an empty legend entry"

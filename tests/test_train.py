@@ -169,3 +169,12 @@ def test_patience_needs_a_validation_set():
         train(TwoLayerNet(5, 4, 2), x, t, patience=2)
     with pytest.raises(ValueError, match="the validation size must be an integer from 1 to 19, got 20"):
         train(TwoLayerNet(5, 4, 2), x, t, val_size=20)
+
+
+def test_with_patience_the_best_parameters_come_back_even_without_stopping():
+    x, t = blobs(n=300, seed=1)
+    net = TwoLayerNet(5, 8, 2, seed=0)
+    h = train(net, x, t, iters=60, batch_size=10, lr=0.5, val_size=100, patience=1000, eval_every=5)
+    assert not h.stopped_early and len(h.loss) == 60
+    (_, _), (x_val, t_val) = split_validation(x, t, 100, seed=0)
+    assert net.accuracy(x_val, t_val) == max(h.val_acc)

@@ -38,6 +38,7 @@ PAGES = (
     "backprop",
     "gradient-check",
     "training",
+    "making-training-work",
 )
 
 

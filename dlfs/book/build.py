@@ -27,9 +27,11 @@ from dlfs.book.cache import ENV, dependencies, stored
 log = logging.getLogger("mkdocs.dlfs")
 
 # Two workers, each with a fixed share, about equal in work: the first trains the book's
-# run (float32 MNIST), which the notebook waits for; the second draws every other
-# figure, in page order, from float64 pixels of the images each one needs.
-FIRST_WORKER = ("training-loss.svg", "training-accuracy.svg")
+# run (float32 MNIST), which the notebook waits for, then chapter 8's MNIST runs; the
+# second draws every other figure, in page order, from float64 pixels of the images
+# each one needs.
+FIRST_WORKER = ("training-loss.svg", "training-accuracy.svg", "making-training-work-init-mnist.svg",
+                "making-training-work-optimizer-mnist.svg", "making-training-work-overfitting.svg")
 
 
 def use_disk_cache(root: Path) -> Path:
