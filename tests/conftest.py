@@ -7,6 +7,7 @@ run after it read the same results instead of computing them again.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,9 +15,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+
+from dlfs.book import PAGES as BOOK_PAGES
+from tests.verification import results
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -88,8 +93,53 @@ def build_site(site: Path, *, tool: str = "mkdocs", env: dict[str, str] | None =
     return BuiltSite(site, log, seconds)
 
 
+def local_env(tmp: Path) -> dict[str, str]:
+    """The environment of a developer's local build: no site URL, and no test results
+    (so its stamps must say "not verified", whatever an earlier run left behind)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DLFS_SITE_URL", "SOURCE_DATE_EPOCH")}
+    env["DLFS_VERIFICATION"] = str(tmp / "no-test-results.json")
+    return env
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    """The site, built once per session with ``mkdocs build --strict``, cold."""
+    """The site, built once per session with ``mkdocs build --strict``, cold, as a local build."""
     require_real_mnist()
-    return build_site(tmp_path_factory.mktemp("site"))
+    tmp = tmp_path_factory.mktemp("site")
+    return build_site(tmp / "site", env=local_env(tmp))
+
+
+SITE_URL = "https://dlfs.example.org/book/"
+
+
+def this_sessions_record(config: pytest.Config, tmp: Path) -> dict[str, Any]:
+    record = results(config).record()
+    if all(f"docs/{p}.md" in record["pages"] for p in BOOK_PAGES):
+        return record
+    # this file was run on its own: run the pages' examples to get a record
+    out = tmp / "pages-run.json"
+    env = dict(os.environ, DLFS_VERIFICATION=str(out))
+    pages = [f"docs/{p}.md" for p in BOOK_PAGES]
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *pages],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    if not out.is_file():
+        pytest.fail(f"running the pages wrote no record:\n{run.stdout[-3000:]}{run.stderr[-3000:]}")
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def record(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    require_real_mnist()
+    return this_sessions_record(request.config, tmp_path_factory.mktemp("record"))
+
+
+@pytest.fixture(scope="session")
+def published_site(record: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The site as the deploy workflow builds it after `make test`: with its URL, and stamped
+    from this session's test results. Only for tests marked ``after_pages``."""
+    tmp = tmp_path_factory.mktemp("published")
+    path = tmp / "verification.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    env = dict(os.environ, DLFS_SITE_URL=SITE_URL, DLFS_VERIFICATION=str(path))
+    env.pop("SOURCE_DATE_EPOCH", None)
+    return build_site(tmp / "site", env=env, log_name="published-build.log")
