@@ -7,12 +7,12 @@ NPM_STAMP := node_modules/.dlfs-installed
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true
 
-.PHONY: setup lint test serve site train bench bench-build clean
+.PHONY: setup lint test serve site pdf train bench bench-build clean
 
 # One BLAS thread for tests and builds: the matrices are small, and on two busy
 # cores OpenBLAS threads waiting on each other made them several times slower.
 # (A value you set yourself wins; `make bench` records whatever is in force.)
-test serve site bench-build: export OPENBLAS_NUM_THREADS ?= 1
+test serve site pdf bench-build: export OPENBLAS_NUM_THREADS ?= 1
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ serve: setup
 
 site: setup
 	$(BIN)/mkdocs build --strict --site-dir site
+
+# The whole book as one PDF, printed from the built site by Chromium: site/dlfs.pdf.
+# Needs /usr/bin/chromium and poppler-utils (Debian packages chromium, poppler-utils).
+pdf: site
+	$(BIN)/python -m dlfs.book.pdf --site site --out site/dlfs.pdf
 
 train: $(STAMP)
 	$(BIN)/python -m dlfs train --out run.json
