@@ -26,7 +26,7 @@ def gradient_descent(
     f: Callable[[np.ndarray], Any], init_x: np.ndarray, lr: float = 0.01,
     step_num: int = 100, *, return_path: bool = False,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Minimise `f` by repeating ``x <- x - lr * grad f(x)`` with numerical gradients.
+    """Minimize `f` by repeating ``x <- x - lr * grad f(x)`` with numerical gradients.
 
     Parameters
     ----------

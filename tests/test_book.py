@@ -1,4 +1,4 @@
-"""The book's own code (dlfs/book/): every figure is labelled, and every result is reproducible.
+"""The book's own code (dlfs/book/): every figure is labeled, and every result is reproducible.
 
 The numbers themselves are checked once, where they are printed: on the
 pages, whose examples call these functions. Here each computation runs
@@ -42,7 +42,7 @@ def test_pages_modules_and_figure_names_agree() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(all_figures()))
-def test_every_figure_is_labelled(name: str) -> None:
+def test_every_figure_is_labeled(name: str) -> None:
     fig = draw(name)
     assert fig.axes
     texts = [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text() if fig._suptitle else ""]
@@ -52,7 +52,7 @@ def test_every_figure_is_labelled(name: str) -> None:
             assert ax._colorbar.ax.get_ylabel() or ax.get_xlabel(), f"{name}: a colorbar without a label"
             continue
         if ax.axison and ax.name == "rectilinear" and ax.has_data():  # a plot, not a picture
-            # a shared axis is labelled once, on one of the plots that share it
+            # a shared axis is labeled once, on one of the plots that share it
             assert any(a.get_xlabel() for a in ax.get_shared_x_axes().get_siblings(ax)), \
                 f"{name}: an x axis without a label"
             assert any(a.get_ylabel() for a in ax.get_shared_y_axes().get_siblings(ax)), \

@@ -86,7 +86,7 @@ def test_nan_input_and_bad_h_and_method():
     with pytest.raises(ValueError, match="h must be a finite number > 0, got 0"):
         numerical_diff(function_1, 1.0, h=0)
     with pytest.raises(ValueError, match="method must be one of"):
-        numerical_diff(function_1, 1.0, method="centre")
+        numerical_diff(function_1, 1.0, method="center")
 
 
 def test_indices_differentiate_only_those_entries():
