@@ -68,3 +68,20 @@ def test_quick_benchmark_writes_a_complete_json(tmp_path):
     assert e["numpy"] and e["python"] and e["cpu_count"] >= 1 and e["date"]
     assert e["thread_env"]["OPENBLAS_NUM_THREADS"] == "1"
     assert "blas" in e and "threadpoolctl" in e
+
+
+def test_bursty_load_runs_the_command_each_time_and_reports_failures(tmp_path):
+    """The load harness (benchmarks/bursty_load.py): every run's exit status, a load that did work."""
+    script = SCRIPT.parent / "bursty_load.py"
+    out = tmp_path / "load.json"
+    marker = tmp_path / "ran"
+    command = [sys.executable, "-c",
+               f"import pathlib, sys; p = pathlib.Path({str(marker)!r}); "
+               "n = len(p.read_text()) if p.exists() else 0; p.write_text('x' * (n + 1)); sys.exit(3 if n == 1 else 0)"]
+    r = subprocess.run([sys.executable, str(script), "--runs", "3", "--workers", "1", "--out", str(out),
+                        "--", *command], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stderr  # the second run failed
+    d = json.loads(out.read_text())
+    assert [run["exit"] for run in d["runs"]] == [0, 3, 0]
+    assert marker.read_text() == "xxx"
+    assert d["workers"] == 1 and 0 <= d["load_duty_cycle"] <= 1
