@@ -16,6 +16,7 @@ from dlfs.book.style import add_subplot, new_figure
 from dlfs.numerical import numerical_gradient
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 
@@ -89,14 +90,21 @@ def _quiver(ax, f: Callable[[np.ndarray], np.ndarray], lo: float = -2.0, hi: flo
            ylim=(lo - step, hi + step), aspect="equal")
 
 
+def _label(ax: Axes, text: str) -> None:
+    """Name the point at the origin from a corner, with a pointer: a box beside the
+    origin would hide the very arrows around it that the figure is about."""
+    ax.annotate(text, (0, 0), xytext=(0.03, 0.04), textcoords="axes fraction", color="tab:red",
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
+                arrowprops={"arrowstyle": "->", "color": "tab:red", "shrinkB": 5})
+
+
 def draw_quiver() -> Figure:
     """-grad f of the two bowls: every arrow points downhill."""
     fig, axes = new_figure(1, 2, figsize=(10, 4.8))
     for ax, (label, f) in zip(axes, BOWLS.items()):
         _quiver(ax, f)
         ax.plot(0, 0, "o", color="tab:red")
-        ax.annotate("minimum", (0, 0), textcoords="offset points", xytext=(6, 6), color="tab:red",
-                    backgroundcolor="white")
+        _label(ax, "minimum")
         ax.set_title(r"$-\nabla f$ for " + label)
     return fig
 
@@ -114,8 +122,7 @@ def draw_saddle() -> Figure:
     surface.view_init(elev=25, azim=-60)
     _quiver(flow, saddle)
     flow.plot(0, 0, "o", color="tab:red")
-    flow.annotate(r"saddle point: $\nabla f = 0$", (0, 0), textcoords="offset points",
-                  xytext=(6, 6), color="tab:red", backgroundcolor="white")
+    _label(flow, r"saddle point: $\nabla f = 0$")
     flow.set_title(r"$-\nabla f$: in along $x_0$, out along $x_1$")
     fig.subplots_adjust(wspace=0.35)
     return fig

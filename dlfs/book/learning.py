@@ -110,9 +110,9 @@ def draw_minibatch() -> Figure:
     fig, axes = new_figure(2, 5, figsize=(7.5, 3.5))
     for ax, i, image, label in zip(axes.flat, batch, images, labels):
         ax.imshow(image.reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
-        ax.set_title(f"#{i}: label {label}", fontsize=9)
+        ax.set_title(f"#{i}\nlabel {label}", fontsize=9)
         ax.set_axis_off()
-    fig.suptitle("A mini-batch of 10 of the 60,000 training images")
+    fig.suptitle("A mini-batch of 10 of the 60,000 training images", y=1.04)
     return fig
 
 

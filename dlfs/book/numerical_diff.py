@@ -55,7 +55,7 @@ def draw_tangent() -> Figure:
                 label=f"{label}: slope {slopes[method]:.2f}")
     marks = np.array([x - h, x, x + h])
     ax.plot(marks, cube(marks), "o", color="black", ms=5)
-    for xm, text, offset in zip(marks, ["$x-h$", "$x$", "$x+h$"], [(-14, 10), (8, -12), (8, -4)]):
+    for xm, text, offset in zip(marks, ["$x-h$", "$x$", "$x+h$"], [(-14, 10), (8, -12), (10, -10)]):
         ax.annotate(text, (xm, cube(xm)), textcoords="offset points", xytext=offset)
     ax.set(xlabel="$x$", ylabel="$f(x)$", ylim=(-1.5, 5.0),
            title=f"Slopes at $x = 1$ with an exaggerated step $h = {h}$")
