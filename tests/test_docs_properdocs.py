@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BuiltSite, build_site, require_real_mnist
+from tests.conftest import BuiltSite, build_site, local_env, require_real_mnist
 
 GENERATOR = re.compile(r'<meta name="generator" content="[^"]*">')
 
@@ -22,8 +22,8 @@ GENERATOR = re.compile(r'<meta name="generator" content="[^"]*">')
 @pytest.fixture(scope="module")
 def properdocs_site(built_site: BuiltSite, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     require_real_mnist()
-    return build_site(tmp_path_factory.mktemp("properdocs-site"), tool="properdocs",
-                      log_name="properdocs-build.log")
+    tmp = tmp_path_factory.mktemp("properdocs-site")
+    return build_site(tmp / "site", tool="properdocs", env=local_env(tmp), log_name="properdocs-build.log")
 
 
 def files(site: Path) -> dict[str, Path]:
