@@ -199,6 +199,8 @@ def note_size(steps: int = 100, lr: float = 0.1, seed: int = 0) -> dict[str, obj
 
 def draw_methods() -> Figure:
     """The 000 note's two figures, at chapter 4's size: loss and test accuracy per step, both methods."""
+    from matplotlib.ticker import MaxNLocator
+
     from dlfs.book.learning import train_steps
 
     runs = {method: train_steps(method) for method in ("backprop", "numerical")}
@@ -212,6 +214,7 @@ def draw_methods() -> Figure:
     left.set(title="Loss on the 300 training images", xlabel="step", ylabel="cross-entropy loss")
     right.set(title="Accuracy on 1,000 test images", xlabel="step", ylabel="accuracy")
     for ax in (left, right):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))  # whole steps
         ax.legend(loc="best", fontsize=8)
     fig.suptitle("The same 20 steps by both methods (7×7 images, 49-10-10 sigmoid, batch 100)", fontsize=10)
     fig.tight_layout()
