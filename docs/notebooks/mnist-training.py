@@ -120,14 +120,15 @@ show(plot_accuracy(history))
 # %% [markdown]
 # ## Backprop against numerical gradients
 #
-# The 000 note trains a sigmoid network for 100 steps of batch 100 twice:
-# backprop took 3.1 s, numerical gradients 141 min 55.3 s. A numerical step
-# at that size is two loss evaluations per parameter (the count is printed
-# below), so both methods run here at chapter 4's size (7×7 images, a
-# 49-10-10 sigmoid network, 20 steps of batch 100 at learning rate 5), in
-# float64, which numerical gradients need.
-# Same seed, same batches: the two runs take the same steps. The times are
-# those measured when this site was built.
+# The 000 note (bom1215's "Can numerical differentiation replace
+# backpropagation in an MLP?", in [Sources](../index.md#sources)) trains a
+# sigmoid network for 100 steps of batch 100 twice: backprop took 3.1 s,
+# numerical gradients 141 min 55.3 s. A numerical step at that size is two
+# loss evaluations per parameter (the count is printed below), so both
+# methods run here at chapter 4's size (7×7 images, a 49-10-10 sigmoid
+# network, 20 steps of batch 100 at learning rate 5), in float64, which
+# numerical gradients need. Same seed, same batches: the two runs take the
+# same steps. The times are those measured when this site was built.
 
 # %%
 from dlfs.book.learning import small_net, train_steps
