@@ -154,12 +154,13 @@ def draw_gd_vs_sgd() -> Figure:
     left.set_xlabel("examples processed")
     left.set_ylabel(f"loss on all {n:,} images")
     left.set_title("Per example processed, mini-batches win")
-    left.legend(loc="lower left")
     right.set_xscale("log")
     right.set_xlabel("gradient computations (steps, log scale)")
     right.set_ylabel(f"loss on all {n:,} images")
     right.set_title("Per step, the two are alike")
-    right.legend(loc="lower left")
+    # one legend for both panels, below them, where no curve runs
+    handles, names = left.get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=2, bbox_to_anchor=(0.5, -0.08))
     fig.tight_layout()
     return fig
 

@@ -18,7 +18,7 @@ from dlfs.book.cache import cached
 from dlfs.book.data import mnist
 from dlfs.book.style import new_figure
 from dlfs.nets import TwoLayerNet, count_parameters
-from dlfs.timing import loglog_slope, measure, timed
+from dlfs.timing import loglog_slope, measure
 from dlfs.train import History, train
 
 if TYPE_CHECKING:
@@ -113,7 +113,8 @@ def gradient_costs(hidden_sizes: tuple[int, ...] = (1, 4, 16, 64, 256, 1024),
     evaluation) and ``backprop`` (one ``net.gradient``), each the best of 3
     timings; ``numerical`` is 2P times ``loss``, an extrapolation, except
     that for ``h <= measure_numerical_up_to`` one numerical gradient is also
-    run whole and timed (``numerical_measured``, NaN elsewhere).
+    run whole and timed the same way, the best of 3 (``numerical_measured``,
+    NaN elsewhere).
     """
     rng = np.random.default_rng(seed)
     x, t = rng.random((batch_size, 784)), rng.integers(0, 10, size=batch_size)
@@ -124,7 +125,8 @@ def gradient_costs(hidden_sizes: tuple[int, ...] = (1, 4, 16, 64, 256, 1024),
         loss = measure(functools.partial(net.loss, x, t), repeat=3, min_seconds=0.005).best
         backprop = measure(functools.partial(net.gradient, x, t), repeat=3, min_seconds=0.005).best
         numerical = functools.partial(net.numerical_gradient, x, t)
-        measured = timed(numerical)[0] if hidden <= measure_numerical_up_to else np.nan
+        measured = (measure(numerical, repeat=3, min_seconds=0.005).best
+                    if hidden <= measure_numerical_up_to else np.nan)
         rows.append((hidden, P, 2 * P, multiply_adds(net, batch_size), loss, backprop, 2 * P * loss, measured))
     columns = ("hidden", "params", "loss_evaluations", "multiply_adds", "loss", "backprop", "numerical",
                "numerical_measured")
@@ -199,6 +201,8 @@ def note_size(steps: int = 100, lr: float = 0.1, seed: int = 0) -> dict[str, obj
 
 def draw_methods() -> Figure:
     """The 000 note's two figures, at chapter 4's size: loss and test accuracy per step, both methods."""
+    from matplotlib.ticker import MaxNLocator
+
     from dlfs.book.learning import train_steps
 
     runs = {method: train_steps(method) for method in ("backprop", "numerical")}
@@ -212,6 +216,7 @@ def draw_methods() -> Figure:
     left.set(title="Loss on the 300 training images", xlabel="step", ylabel="cross-entropy loss")
     right.set(title="Accuracy on 1,000 test images", xlabel="step", ylabel="accuracy")
     for ax in (left, right):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))  # whole steps
         ax.legend(loc="best", fontsize=8)
     fig.suptitle("The same 20 steps by both methods (7×7 images, 49-10-10 sigmoid, batch 100)", fontsize=10)
     fig.tight_layout()

@@ -78,12 +78,12 @@ print(f"first loss {first_loss:.4f}, log 10 = {np.log(10):.4f}")
 # %% [markdown]
 # ## Training
 #
-# 10,000 iterations of batch 100 at learning rate 0.1: 16.67 epochs. Each
-# epoch visits the 60,000 images in a fresh random order (without
-# replacement); after each epoch `train` measures accuracy on all training
-# and test images. `mnist_run` is the chapter's run (`dlfs/book/training.py`):
-# the site's figures, chapter 7 and this notebook share it, so it is computed
-# once per build. Its source:
+# 10,000 iterations of batch 100 at learning rate 0.1 (a cell below prints
+# how many epochs that is). Each epoch visits the 60,000 images in a fresh
+# random order (without replacement); after each epoch `train` measures
+# accuracy on all training and test images. `mnist_run` is the chapter's run
+# (`dlfs/book/training.py`): the site's figures, chapter 7 and this notebook
+# share it, so it is computed once per build. Its source:
 
 # %%
 import inspect
@@ -99,7 +99,8 @@ print("epoch  train acc  test acc")
 rows = zip(history.eval_iters, history.train_acc, history.test_acc)
 for i, train_acc, test_acc in rows:
     print(f"{i / 600:5.2f}  {train_acc:9.4f}  {test_acc:8.4f}")
-print(f"\n{len(history.loss):,} iterations: {history.train_time:.1f} s of gradients and updates "
+print(f"\n{len(history.loss):,} iterations, {len(history.loss) / 600:.2f} epochs of 600")
+print(f"{history.train_time:.1f} s of gradients and updates "
       f"({history.time_per_iter * 1e3:.2f} ms each)")
 print(f"evaluating accuracy after each epoch: {history.eval_time:.1f} s")
 
@@ -119,13 +120,15 @@ show(plot_accuracy(history))
 # %% [markdown]
 # ## Backprop against numerical gradients
 #
-# The 000 note trains a sigmoid network for 100 steps of batch 100 twice:
-# backprop took 3.1 s, numerical gradients 141 min 55.3 s. A numerical step
-# at that size takes tens of seconds or more, so both methods run here at
-# chapter 4's size (7×7 images, a 49-10-10 sigmoid network, 20 steps of
-# batch 100 at learning rate 5), in float64, which numerical gradients need.
-# Same seed, same batches: the two runs take the same steps. The times are
-# those measured when this site was built.
+# The 000 note (bom1215's "Can numerical differentiation replace
+# backpropagation in an MLP?", in [Sources](../index.md#sources)) trains a
+# sigmoid network for 100 steps of batch 100 twice: backprop took 3.1 s,
+# numerical gradients 141 min 55.3 s. A numerical step at that size is two
+# loss evaluations per parameter (the count is printed below), so both
+# methods run here at chapter 4's size (7×7 images, a 49-10-10 sigmoid
+# network, 20 steps of batch 100 at learning rate 5), in float64, which
+# numerical gradients need. Same seed, same batches: the two runs take the
+# same steps. The times are those measured when this site was built.
 
 # %%
 from dlfs.book.learning import small_net, train_steps
@@ -141,12 +144,18 @@ ratio = sum(runs["numerical"]["seconds"]) / sum(runs["backprop"]["seconds"])
 same = np.allclose(runs["backprop"]["loss"], runs["numerical"]["loss"], rtol=1e-7)
 print(f"{count_parameters(small_net()):,} parameters; numerical / backprop: {ratio:,.0f} times; "
       f"same losses: {same}")
+note_size_params = count_parameters(TwoLayerNet(784, 50, 10, activation="sigmoid"))
+print(f"at the note's size, {note_size_params:,} parameters: "
+      f"{2 * note_size_params:,} loss evaluations per numerical step")
 
 # %% [markdown]
-# At the note's size, a numerical step takes tens of seconds. Chapter 7 runs
-# backprop at that size and extrapolates the numerical time from one timed
-# loss evaluation; its two rows in the note (1.6676 and 1.5788) must come
-# from different random draws, since the same gradient from the same start
-# gives the same row twice, as the table above shows. The ratio of the two
-# times is the point: it grows in proportion to the number of parameters, as
-# chapter 7's last figure shows.
+# At the note's size, a numerical step is 79,520 loss evaluations of a batch
+# of 100. Chapter 7 runs backprop at that size and extrapolates the
+# numerical time from one timed loss evaluation. The note's two rows (losses
+# 1.6676 and 1.5788) must come from different random draws, since the same
+# gradient from the same start gives the same row twice, as the table above
+# shows. The gap between the two methods is the point. Counted, it grows in
+# proportion to the number of parameters: $2P$ loss evaluations against one
+# forward and one backward pass ([chapter
+# 7](../training.md#how-the-costs-grow-with-the-number-of-parameters)
+# counts them). Measured times follow that count only roughly.
