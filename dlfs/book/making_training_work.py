@@ -23,6 +23,8 @@ from dlfs.optim import SGD, AdaGrad, Adam, Momentum, Optimizer
 from dlfs.train import History, train
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from matplotlib.figure import Figure
 
 HIDDEN = (50, 50, 50, 50)
@@ -37,11 +39,13 @@ def activations_through_layers(activation: str, weight_init_std: float | str, la
 
     The inputs are standard normal; every layer multiplies by weights drawn
     with `weight_init_std` (a number, ``"xavier"`` or ``"he"``) and applies
-    `activation` (``"sigmoid"`` or ``"relu"``). There are no biases and no
-    training: only what the initial scale does to the signal.
+    `activation` (``"sigmoid"``, ``"tanh"`` or ``"relu"``). There are no
+    biases and no training: only what the initial scale does to the signal.
+    Each array has one row per input and one column per unit.
     """
     rng = np.random.default_rng(seed)
-    act = {"sigmoid": sigmoid, "relu": relu}[activation]
+    functions: dict[str, Callable[[np.ndarray], np.ndarray]] = {"sigmoid": sigmoid, "tanh": np.tanh, "relu": relu}
+    act = functions[activation]
     a = rng.standard_normal((n, width))
     out = []
     for _ in range(layers):
@@ -49,6 +53,22 @@ def activations_through_layers(activation: str, weight_init_std: float | str, la
         a = act(a @ W)
         out.append(a)
     return out
+
+
+def per_unit_spread(a: np.ndarray) -> float:
+    """Each unit's standard deviation over the inputs, averaged over the units.
+
+    ``a.std()`` pools all the values of a layer, so it also counts how the
+    units differ from each other. This measures only how much a unit's
+    output changes from one input to another.
+
+    Examples
+    --------
+    >>> a = np.array([[0.1, 0.9], [0.1, 0.9]])  # two units, each constant over two inputs
+    >>> print(f"{a.std():.1f} pooled, {per_unit_spread(a):.1f} per unit")
+    0.4 pooled, 0.0 per unit
+    """
+    return float(a.std(axis=0).mean())
 # --8<-- [end:activations]
 
 
@@ -94,9 +114,9 @@ def zero_init_symmetry(iters: int = 100) -> dict[str, Any]:
 def gradient_norms(activation: str, depth: int = 10, width: int = 50) -> np.ndarray:
     """The norm of each weight matrix's gradient, input layer first, for one batch of 100 images.
 
-    ``MultiLayerNet(784, [width] * depth, 10)``, initialized by the rule that
-    suits `activation` (Xavier for sigmoid, He for ReLU), on the first 100
-    training images.
+    ``MultiLayerNet(784, [width] * depth, 10)``, initialized by the rule the
+    book pairs with `activation` (Xavier for sigmoid, He for ReLU), on the
+    first 100 training images.
     """
     x, t = train_set(slice(0, 100))
     rule = "xavier" if activation == "sigmoid" else "he"
@@ -195,20 +215,52 @@ def test_the_choice(iters: int = 150, seed: int = 0) -> dict[str, float]:
 
 
 # ------------------------------------------------------------------ figures
+def _thousands(value: float, _: object) -> str:
+    return f"{value / 1000:g}k" if value else "0"
+
+
 def _draw_activations(activation: str) -> Figure:
-    fig, axes = new_figure(len(INITS), 5, figsize=(10, 7.2), sharey="row")
-    for row, (label, rule) in zip(axes, INITS.items()):
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter
+    from matplotlib.transforms import blended_transform_factory
+
+    sigmoid_like = activation == "sigmoid"
+    # Sigmoid: all in (0, 1), one scale per row. ReLU: one log axis for every panel, which
+    # cannot show the zeros; the share of zeros is in each title instead.
+    fig, axes = new_figure(len(INITS), 5, figsize=(10, 8.4), sharex=True, sharey="row" if sigmoid_like else True)
+    for r, (row, (label, rule)) in enumerate(zip(axes, INITS.items())):
         layers = activations_through_layers(activation, rule)
+        if sigmoid_like:  # room at the top of the row for one unit's ticks
+            row[0].set_ylim(0, 1.35 * max(np.histogram(a, bins=30, range=(0, 1))[0].max() for a in layers))
         for k, (ax, a) in enumerate(zip(row, layers)):
-            ax.hist(a.ravel(), bins=30, range=(0, 1) if activation == "sigmoid" else None, color="C0")
-            ax.set_yticks([])
-            ax.set_title(f"{label}: layer {k + 1}", fontsize=8)
-            ax.tick_params(labelsize=7)
+            if sigmoid_like:
+                ax.hist(a.ravel(), bins=30, range=(0, 1), color="C0")
+                on_top = blended_transform_factory(ax.transData, ax.transAxes)
+                ax.plot(a[:, 0], np.full(len(a), 0.9), "|", ms=9, color="C1", alpha=0.3, transform=on_top)
+                detail = f"std {a.std():.3f}, per unit {per_unit_spread(a):.3f}"
+            else:
+                ax.hist(a[a > 0], bins=np.logspace(-11, 6, 103), color="C0")
+                ax.set_xscale("log")
+                ax.set_xticks([1e-10, 1e-5, 1, 1e5])
+                ax.minorticks_off()
+                detail = f"std {a.std():.3g}, {np.mean(a == 0):.0%} at 0"
+            ax.set_title(f"{label}, layer {k + 1}\n{detail}", fontsize=7.5)
+            ax.tick_params(labelsize=7, labelbottom=True)
+            ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
             if k == 0:
-                ax.set_ylabel("count")
-            ax.set_xlabel("activation", fontsize=7)
-    fig.suptitle(f"Activations of five {activation} layers of 100 units, by initial scale", fontsize=10)
-    fig.tight_layout()
+                ax.set_ylabel("count", fontsize=8)
+            if r == len(INITS) - 1:
+                ax.set_xlabel("activation" if sigmoid_like else "activation (log scale)", fontsize=7.5)
+    if sigmoid_like:
+        fig.legend([Patch(color="C0"), Line2D([], [], ls="", marker="|", ms=9, color="C1")],
+                   ["all 100 units, 1,000 inputs each (histogram)", "the first unit alone, over the 1,000 inputs"],
+                   loc="lower center", ncol=2, fontsize=8)
+        fig.suptitle("Activations of five sigmoid layers of 100 units, by initial scale", fontsize=10)
+    else:
+        fig.suptitle("Activations of five ReLU layers of 100 units, by initial scale: the values above 0",
+                     fontsize=10)
+    fig.tight_layout(rect=(0, 0.03 if sigmoid_like else 0, 1, 1))
     return fig
 
 
