@@ -308,6 +308,7 @@ def draw_optimizer_paths() -> Figure:
         ax.plot(path[:, 0], path[:, 1], "o-", ms=3, lw=1, color="tab:red")
         ax.plot(0, 0, "+", color="black", ms=10)
         ax.set(title=name, xlim=(-10, 10), ylim=(-5, 5), xlabel="$x$", ylabel="$y$")
+        ax.label_outer()  # the shared axes are labeled once, where their ticks are
     fig.suptitle(r"30 steps on $f(x, y) = x^2/20 + y^2$ from $(-7, 2)$", fontsize=10)
     fig.tight_layout()
     return fig
