@@ -20,7 +20,7 @@ from dlfs.book.style import new_figure
 from dlfs.functions import relu, sigmoid
 from dlfs.multilayer import MultiLayerNet, init_scale
 from dlfs.optim import SGD, AdaGrad, Adam, Momentum, Optimizer
-from dlfs.train import History, train
+from dlfs.train import History, split_validation, train
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 HIDDEN = (50, 50, 50, 50)
 INITS: dict[str, float | str] = {"std 1": 1.0, "std 0.01": 0.01, "Xavier": "xavier", "He": "he"}
+WEIGHT_DECAYS = (0.0, 0.01, 0.03, 0.1)  # the lambdas of overfit that the page shows
 OPTIMIZERS = {"SGD": (SGD, 0.01), "Momentum": (Momentum, 0.01), "AdaGrad": (AdaGrad, 0.01), "Adam": (Adam, 0.001)}
 
 
@@ -153,30 +154,52 @@ def optimizer_paths(steps: int = 30, start: tuple[float, float] = (-7.0, 2.0)) -
 
 
 # --8<-- [start:overfit]
+def small_split(seed: int = 0) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The 300 training and 1,000 validation images of the small experiments: ``(x, t), (x_val, t_val)``.
+
+    ``split_validation`` of the first 1,300 training images, exactly as
+    ``train(net, x[:1300], t[:1300], val_size=1000, seed=seed)`` carves them,
+    in the same order: `overfit`, `early_stopping` and `random_search` all
+    train on these 300 images.
+    """
+    x, t, _, _ = mnist_10k()
+    return split_validation(x[:1300], t[:1300], 1000, seed)
+
+
 @cached
-def overfit(weight_decay_lambda: float = 0.0, n_train: int = 300, epochs: int = 200, seed: int = 0) -> History:
-    """Train on only `n_train` images for `epochs` epochs: accuracy on them and on 1,000 test images.
+def overfit(weight_decay_lambda: float = 0.0, epochs: int = 200, seed: int = 0) -> History:
+    """Train on only 300 images for `epochs` epochs: accuracy on them and on 1,000 test images.
 
     ``MultiLayerNet(784, [50, 50, 50, 50], 10, "he")`` with `weight_decay_lambda`,
-    SGD at 0.01, batches of 100; accuracy every 5 epochs.
+    on the 300 images of `small_split`; SGD at 0.01, batches of 100;
+    accuracy every 5 epochs (15 steps).
     """
-    x, t, x_test, t_test = mnist_10k()
+    (x, t), _ = small_split(seed)
+    _, _, x_test, t_test = mnist_10k()
     net = MultiLayerNet(784, list(HIDDEN), 10, "he", weight_decay_lambda=weight_decay_lambda, seed=seed)
-    per_epoch = n_train // 100
-    return train(net, x[:n_train], t[:n_train], x_test, t_test, iters=epochs * per_epoch, batch_size=100,
+    per_epoch = len(x) // 100
+    return train(net, x, t, x_test, t_test, iters=epochs * per_epoch, batch_size=100,
                  lr=0.01, seed=seed, eval_every=5 * per_epoch, progress=False)
 # --8<-- [end:overfit]
 
 
 # --8<-- [start:early_stopping]
 @cached
-def early_stopping(patience: int = 5, seed: int = 0) -> History:
-    """`overfit`'s experiment with 1,000 more images held out for validation, stopping early."""
+def early_stopping(patience: int = 5, seed: int = 0) -> dict[str, Any]:
+    """`overfit`'s run, watched on 1,000 validation images and stopped early; then the test set, once.
+
+    ``train`` carves the validation images out of the first 1,300 and trains
+    on the other 300, the images of `small_split`, in the same order and with
+    the same initial weights as ``overfit(0)``: the same run, step for step,
+    until it stops. No test accuracy is measured during training. Returns the
+    ``history`` and ``test_acc``, the accuracy on the 1,000 test images of
+    the parameters that ``train`` put back.
+    """
     x, t, x_test, t_test = mnist_10k()
     net = MultiLayerNet(784, list(HIDDEN), 10, "he", seed=seed)
-    # 1,300 images: train carves 1,000 out for validation and trains on the other 300
-    return train(net, x[:1300], t[:1300], x_test, t_test, iters=600, batch_size=100, lr=0.01, seed=seed,
-                 eval_every=15, val_size=1000, patience=patience, progress=False)
+    history = train(net, x[:1300], t[:1300], iters=600, batch_size=100, lr=0.01, seed=seed,
+                    eval_every=15, val_size=1000, patience=patience, progress=False)
+    return {"history": history, "test_acc": net.accuracy(x_test, t_test)}
 # --8<-- [end:early_stopping]
 
 
@@ -186,9 +209,9 @@ def random_search(trials: int = 10, iters: int = 150, seed: int = 0) -> list[dic
     """Try `trials` random (learning rate, weight decay) pairs; score each on the validation set.
 
     The learning rate is drawn log-uniformly from 1e-3 to 1e-1, the weight
-    decay from 1e-5 to 1e-1. Each trial trains `overfit`'s network on 300
-    images for `iters` steps and measures its accuracy on 1,000 other
-    training images held out for validation. The test set is not touched.
+    decay from 1e-5 to 1e-1. Each trial trains `overfit`'s network on the
+    300 images of `small_split` for `iters` steps and measures its accuracy
+    on the 1,000 validation images there. The test set is not touched.
     """
     x, t, _, _ = mnist_10k()
     rng = np.random.default_rng(seed)
@@ -326,14 +349,16 @@ def draw_optimizer_mnist() -> Figure:
 
 
 def draw_overfitting() -> Figure:
-    fig, axes = new_figure(1, 2, figsize=(9, 3.6), sharey=True)
-    for ax, decay in zip(axes, (0.0, 0.1)):
+    fig, axes = new_figure(2, 2, figsize=(9, 6.4), sharex=True, sharey=True)
+    for ax, decay in zip(axes.flat, WEIGHT_DECAYS):
         history = overfit(decay)
         epochs = np.array(history.eval_iters) / 3
         ax.plot(epochs, history.train_acc, "o-", ms=3, label="the 300 training images")
         ax.plot(epochs, history.test_acc, "s--", ms=3, label="1,000 test images")
-        ax.set(title="no weight decay" if decay == 0 else f"weight decay $\\lambda = {decay}$",
-               xlabel="epoch", ylabel="accuracy")
+        gap = history.train_acc[-1] - history.test_acc[-1]
+        ax.set(title=("no weight decay" if decay == 0 else f"weight decay $\\lambda = {decay}$")
+               + f": gap {gap:.3f} at the end", xlabel="epoch", ylabel="accuracy")
+        ax.label_outer()
         ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig
