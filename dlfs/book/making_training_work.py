@@ -368,12 +368,14 @@ def draw_search() -> Figure:
     results = random_search()
     fig, ax = new_figure(figsize=(6.4, 4))
     points = ax.scatter([r["lr"] for r in results], [r["weight_decay"] for r in results],
-                        c=[r["val_acc"] for r in results], cmap="viridis", s=60, edgecolors="black")
+                        c=[r["val_acc"] for r in results], cmap="viridis", s=60, edgecolors="black",
+                        clip_on=False)
     best = results[0]
-    ax.annotate(f"best: {best['val_acc']:.3f}", (best["lr"], best["weight_decay"]), xytext=(8, 8),
-                textcoords="offset points", fontsize=8)
-    ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel=r"weight decay $\lambda$",
-           title="Random search: validation accuracy of each trial")
+    ax.annotate(f"best: {best['val_acc']:.3f}", (best["lr"], best["weight_decay"]), xytext=(-8, 8),
+                textcoords="offset points", ha="right", fontsize=8)
+    # the whole ranges the trials are drawn from, not just where they fell
+    ax.set(xscale="log", yscale="log", xlim=(1e-3, 1e-1), ylim=(1e-5, 1e-1), xlabel="learning rate",
+           ylabel=r"weight decay $\lambda$", title="Random search: validation accuracy of each trial")
     fig.colorbar(points, ax=ax, label="validation accuracy")
     return fig
 
