@@ -263,13 +263,17 @@ def cached(fn: F) -> F:
 
     Examples
     --------
+    >>> import os, tempfile
+    >>> from unittest import mock
     >>> calls = []
     >>> @cached
     ... def square(x):
     ...     calls.append(x)
     ...     return np.array([x * x], dtype=float)
-    >>> square(3), square(3), len(calls)
-    (array([9.]), array([9.]), 1)
+    >>> with tempfile.TemporaryDirectory() as folder:  # an empty cache
+    ...     with mock.patch.dict(os.environ, {"DLFS_BOOK_CACHE": folder}):
+    ...         print(square(3), square(3), len(calls), len(os.listdir(folder)) > 0)
+    [9.] [9.] 1 True
     """
     name = f"{fn.__module__}.{fn.__qualname__}"
 
