@@ -1,5 +1,7 @@
 """One spelling across what a reader sees: American English (the pages chose it first).
 
+("hyperparameter", the field's usual spelling, is checked the same way.)
+
 The pages, the notebook, the README, and the docstrings the API reference
 shows are searched for the British forms of words this subject uses, so a
 new page cannot mix "initialisation" and "initialization".
@@ -17,7 +19,7 @@ BRITISH = re.compile(
     r"s(?:e|es|ed|ing|ation|ations|er|ers)\b"
     r"|\b(?:analys(?:e|ed|es|ing)|behaviours?|colours?|favour\w*|neighbour\w*"
     r"|labell(?:ed|ing)|modell(?:ed|ing)|travell\w*|centred?|centres|metres?|grey|whilst|amongst"
-    r"|learnt|spelt|catalogue|programmes?)\b",
+    r"|learnt|spelt|catalogue|programmes?|towards|afterwards|hyper-parameters?)\b",
     re.IGNORECASE,
 )
 
@@ -33,8 +35,8 @@ def british_words(text: str) -> list[str]:
 
 
 def test_the_pattern_finds_british_forms_and_spares_american_ones() -> None:
-    assert british_words("initialisation, it optimises, the colour, a labelled axis, centre") == [
-        "initialisation", "optimises", "colour", "labelled", "centre"]
+    assert british_words("initialisation, it optimises, the colour, a labelled axis, centre, towards") == [
+        "initialisation", "optimises", "colour", "labelled", "centre", "towards"]
     assert british_words("initialization, optimistic, optimizes, color, labeled, center, realistic") == []
 
 
