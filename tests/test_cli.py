@@ -93,9 +93,14 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_nothing(tmp_path):
     out = tmp_path / "run.json"
     proc = subprocess.Popen([sys.executable, "-m", "dlfs", "train", "--iters", "1000000", "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().startswith("training 784-50-10 on 60,000 images")  # it is training now
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=120)
+    try:
+        assert proc.stdout.readline().startswith("training 784-50-10 on 60,000 images")  # it is training now
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+    finally:  # whatever failed above, no training run outlives the test
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 130
     assert one_line(stderr) == "python -m dlfs: interrupted"
     assert list(tmp_path.iterdir()) == []  # no run.json, no temporary file
