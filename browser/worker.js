@@ -71,7 +71,14 @@ async function start(id) {
 // Python side: dlfs.book.runner does the work; these wrappers speak JSON to this worker.
 const GLUE = `
 import json
+
+import tqdm
+
 from dlfs.book.examples import parse_page
+
+# WebAssembly has no threads: tqdm's monitor thread cannot start, and tqdm would warn
+# (an error under the tests' warning filter) at every progress bar, even a disabled one.
+tqdm.tqdm.monitor_interval = 0
 from dlfs.book.runner import PageSession, check_page, source, stale_figures
 
 _sessions = {}

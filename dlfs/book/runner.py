@@ -136,8 +136,8 @@ def source(example: Example) -> str:
 def stale_figures(namespace: dict[str, Any]) -> list[str]:
     """SVG of each figure drawn on since it was last shown: the namespace's figures and pyplot's.
 
-    A matplotlib figure is stale when an artist changed after it was last drawn;
-    saving it draws it, so each change is shown once. Pyplot's figures are
+    A matplotlib figure is stale when an artist changed after it was last
+    drawn; once shown it is marked fresh, so each change is shown once. Pyplot's figures are
     closed once shown. Nothing is imported: without matplotlib there is no figure.
     """
     if "matplotlib.figure" not in sys.modules:
@@ -151,7 +151,10 @@ def stale_figures(namespace: dict[str, Any]) -> list[str]:
     if plt is not None:
         figures += [plt.figure(n) for n in plt.get_fignums()]
     unique = list({id(f): f for f in figures}.values())
-    svgs = [to_svg(figure).decode("utf-8") for figure in unique]
+    svgs = []
+    for figure in unique:
+        svgs.append(to_svg(figure).decode("utf-8"))
+        figure.stale = False  # savefig's tight bounding box leaves it stale: it has been shown
     if plt is not None:
         plt.close("all")
     return svgs
