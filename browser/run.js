@@ -258,7 +258,7 @@
       stop.hidden = false;
       bar.hidden = false;
       bar.value = 0;
-      for (const k of ["state", "passed", "failed", "total"]) delete result.dataset[k];
+      for (const k of ["state", "passed", "failed", "total", "seconds"]) delete result.dataset[k];
       const status = el("p", { class: "dlfs-note", text: python.started ? "Checking…"
         : `Loading Python: about ${mb(ctx.firstDownload)} to download…` });
       result.replaceChildren(status);
@@ -280,7 +280,8 @@
           exampleLink(ctx.blocks, r.line, `line ${r.line}`), `: ${r.status === "fail" ? "printed something else" : "raised an error"}`,
           el("pre", { class: "dlfs-traceback", text: r.message.replace(/^Exception raised:\n/, "") }))));
         result.replaceChildren(summary, ...(failures.length ? [list] : []));
-        Object.assign(result.dataset, { passed: res.passed, failed: res.failed, total: res.total, state: "done" });
+        Object.assign(result.dataset, { passed: res.passed, failed: res.failed, total: res.total,
+                                        seconds: res.seconds.toFixed(3), state: "done" });
       } catch (err) {
         if (err.stopped) stopped(result, err.message === "stopped" ? "the check did not finish." : err.message);
         else result.replaceChildren(el("pre", { class: "dlfs-traceback", text: String(err.message || err) }));

@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_pyproject_lists_every_package_so_the_wheel_and_pip_install_hold_all_of_dlfs() -> None:
-    folders = sorted(p.parent.relative_to(ROOT).as_posix().replace("/", ".") for p in (ROOT / "dlfs").rglob("__init__.py"))
+    inits = (ROOT / "dlfs").rglob("__init__.py")
+    folders = sorted(p.parent.relative_to(ROOT).as_posix().replace("/", ".") for p in inits)
     assert sorted(project(ROOT)["packages"]) == folders
     sources = sorted(p for p in (ROOT / "dlfs").rglob("*.py") if "__pycache__" not in p.parts)
     assert sorted(wheel_files(ROOT)) == sources

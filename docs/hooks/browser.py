@@ -111,7 +111,8 @@ def on_page_content(html: str, page, config, files) -> str:
 
     examples = len(list(parse_page(page.file.content_string)))
     estimates = Path(config.config_file_path).parent / "browser" / "check-seconds.json"
-    seconds = json.loads(estimates.read_text(encoding="utf-8")).get(page.file.src_uri, "") if estimates.is_file() else ""
+    known = json.loads(estimates.read_text(encoding="utf-8")) if estimates.is_file() else {}
+    seconds = known.get(page.file.src_uri, "")
     return html + (f'\n<div hidden data-dlfs-page="{page.file.src_uri}" data-examples="{examples}" '
                    f'data-blocks="{blocks}" data-estimate="{seconds}" data-sizes="{SIZES}"></div>\n')
 
