@@ -103,8 +103,8 @@
     let i = 0, j = 0;
     while (i < a.length || j < b.length) {
       if (i < a.length && j < b.length && a[i] === b[j]) { lines.push([" ", a[i]]); i++; j++; }
-      else if (j < b.length && (i === a.length || lcs[i][j + 1] >= lcs[i + 1][j])) lines.push(["+", b[j++]]);
-      else lines.push(["-", a[i++]]);
+      else if (i < a.length && (j === b.length || lcs[i + 1][j] >= lcs[i][j + 1])) lines.push(["-", a[i++]]);
+      else lines.push(["+", b[j++]]);
     }
     return lines;
   }
@@ -169,7 +169,7 @@
 
   function setupBlock(highlight, ctx) {
     const [first, last] = highlight.dataset.dlfsBlock.split("-").map(Number);
-    const original = highlight.querySelector("code").textContent;
+    const original = highlight.querySelector("code").textContent.replace(/\n$/, "");
     const box = el("div", { class: "dlfs-example", "data-dlfs-example": true, id: `dlfs-example-${first}` });
     highlight.before(box);
     const label = `the example at line ${first} of the page`;
@@ -184,7 +184,8 @@
     runButtons.push(run);
     const block = { first, last, box, editor: null };
 
-    const code = () => (block.editor && block.editor.getValue() !== original ? block.editor.getValue() : null);
+    // null: the page's own code, whose examples Sybil already read from the page
+    const code = () => (block.editor && block.editor.getValue() !== original ? block.editor.getValue() + "\n" : null);
 
     async function doRun() {
       if (busy) return;
@@ -194,9 +195,16 @@
       const status = el("p", { class: "dlfs-note", text: python.started ? "Running…"
         : `Loading Python for the first Run: about ${mb(ctx.firstDownload)} to download…` });
       out.replaceChildren(status);
+      const started = performance.now();
+      let said = status.textContent;
+      const tick = setInterval(() => { // Python holds its worker, not this page: count the seconds here
+        status.textContent = `${said} ${Math.round((performance.now() - started) / 1000)} s`;
+      }, 1000);
       try {
+        const progress = (p) => { said = describeProgress(p, ctx.firstDownload); status.textContent = said; };
         const res = await python.call({ type: "run", page: ctx.page, url: ctx.url, start: first, end: last,
-                                        code: code() }, (p) => { status.textContent = describeProgress(p, ctx.firstDownload); });
+                                        code: code() }, progress);
+        clearInterval(tick);
         render(out, res, ctx.blocks);
         box.dataset.dlfsStatus = res.status;
       } catch (err) {
@@ -204,6 +212,7 @@
         else out.replaceChildren(el("pre", { class: "dlfs-traceback", text: String(err.message || err) }));
         box.dataset.dlfsStatus = err.stopped && err.message === "stopped" ? "stopped" : "error";
       } finally {
+        clearInterval(tick);
         stop.hidden = true;
         setBusy(false);
       }
@@ -216,7 +225,7 @@
       edit.disabled = true;
       try {
         const editors = await loadEditor();
-        block.editor = editors.create(editorSlot, original.replace(/\n$/, "") + "\n", { onRun: doRun, label: `Code of ${label}` });
+        block.editor = editors.create(editorSlot, original, { onRun: doRun, label: `Code of ${label}` });
         box.dlfsEditor = block.editor; // for tests and other tools driving the page
         highlight.hidden = true;
         editorSlot.hidden = false;
@@ -229,7 +238,7 @@
       }
     });
     reset.addEventListener("click", () => {
-      if (block.editor) block.editor.setValue(original.replace(/\n$/, "") + "\n");
+      if (block.editor) block.editor.setValue(original);
       out.replaceChildren();
       box.removeAttribute("data-dlfs-status");
     });
@@ -305,6 +314,7 @@
       firstDownload: sizes.python + sizes.numpy + sizes.examples,
       blocks: [],
     };
+    document.head.append(el("link", { rel: "stylesheet", href: base + "run.css" }));
     ctx.blocks = Array.from(document.querySelectorAll("[data-dlfs-block]"), (h) => setupBlock(h, ctx));
     setupCheck(info, ctx);
     document.documentElement.dataset.dlfsReady = "";

@@ -6,7 +6,7 @@ and adds files; ``browser/run.js`` draws the buttons when JavaScript runs.
 - ``on_config``: the runtime's files are planned (`dlfs.book.browser.Runtime`);
   one that is missing stops the build at once with one line saying to run
   ``make setup``. Checking and assembling them starts in a thread, while
-  MkDocs renders the pages. ``run.css`` and ``run.js`` join every page.
+  MkDocs renders the pages. ``run.js`` joins every page (and adds ``run.css``).
 - ``on_files``: the runtime, the editor, the worker, MNIST and each page's
   Markdown (which Sybil reads in the browser) are added under
   ``assets/dlfs/`` as generated files.
@@ -59,8 +59,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _state["runtime"] = runtime
     _state["thread"] = threading.Thread(target=_assemble, args=(runtime,), daemon=True)
     _state["thread"].start()
-    config.extra_css.append(f"{SITE_DIR}/run.css")
-    config.extra_javascript.append(f"{SITE_DIR}/run.js")
+    config.extra_javascript.append(f"{SITE_DIR}/run.js")  # which adds run.css: nothing without JavaScript
     return config
 
 
