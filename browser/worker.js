@@ -35,11 +35,14 @@ function watchDownloads(id) {
   return observer;
 }
 
-function requireLoaded(names) {
+function requireLoaded(names, errors = []) {
   // Pyodide 0.27 only logs a package that failed to download or failed its sha256
   // (Subresource Integrity) check: refuse to go on with a half-loaded runtime.
   const missing = names.filter((n) => !pyodide.loadedPackages[n]);
-  if (missing.length) throw new Error(`could not load ${missing.join(", ")} (a download or its sha256 check failed)`);
+  if (missing.length) {
+    throw new Error(`could not load ${missing.join(", ")} (a download or its sha256 check failed)` +
+                    (errors.length ? `: ${errors.join(" ")}` : ""));
+  }
 }
 
 async function fetchOk(url) {
@@ -62,7 +65,7 @@ async function start(id) {
     stdout: () => {}, // examples' output is captured per example by dlfs.book.examples
     stderr: (text) => errors.push(text),
   });
-  requireLoaded(EAGER);
+  requireLoaded(EAGER, errors);
   pyodide.FS.mkdirTree("/data/mnist");
   pyodide.runPython(GLUE);
   observer.disconnect();
@@ -111,8 +114,7 @@ async function ensureFor(id, text) {
     post({ id, type: "progress", phase: "matplotlib", size: manifest.groups.matplotlib.gzip_bytes });
     const errors = [];
     await pyodide.loadPackage("matplotlib", { messageCallback: () => {}, errorCallback: (e) => errors.push(e) });
-    if (errors.length) throw new Error("could not load matplotlib: " + errors.join("; "));
-    requireLoaded(["matplotlib"]);
+    requireLoaded(["matplotlib"], errors);
     loaded.matplotlib = true;
   }
   if (!loaded.mnist && needsMnist.test(text)) {

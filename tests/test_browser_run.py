@@ -42,7 +42,7 @@ def server(built_site):
 class Requests:
     """Every request of a browser context, workers' included; those leaving `base` are refused."""
 
-    def __init__(self, base: str, replace: dict[str, str] | None = None) -> None:
+    def __init__(self, base: str, replace: dict[str, str | bytes] | None = None) -> None:
         self.base, self.seen, self.refused = base, [], []
         self.replace = replace or {}  # path on the site -> the text served instead
 
@@ -76,7 +76,7 @@ def chromium():
 
 
 @contextlib.contextmanager
-def reader(chromium, server: str, path: str, replace: dict[str, str] | None = None, **options):
+def reader(chromium, server: str, path: str, replace: dict[str, str | bytes] | None = None, **options):
     """A fresh browser context on `path`; yields the page and its requests, and checks none left home."""
     requests = Requests(server, replace)
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, service_workers="block", **options)
@@ -182,6 +182,16 @@ def test_edit_run_reset_and_a_failing_edit(chromium, server) -> None:
         assert box.evaluate("b => b.dlfsEditor.getValue()").strip() == original.strip()
         assert box.get_attribute("data-dlfs-status") is None and box.locator("[data-dlfs-output]").inner_text() == ""
         assert run(page, box) == "pass"
+
+
+def test_a_wheel_that_is_not_the_built_one_is_refused(chromium, server, built_site) -> None:
+    """The browser checks each wheel against the site's lock (Subresource Integrity); Python does not start."""
+    wheel = "assets/dlfs/pyodide/dlfs-0.1.0-py3-none-any.whl"
+    spoiled = (built_site.path / wheel).read_bytes()[:-1] + b"x"
+    with reader(chromium, server, "numerical-diff/", replace={wheel: spoiled}) as (page, _requests):
+        box = page.locator("[data-dlfs-example]").first
+        assert run(page, box) == "error"
+        assert "could not load dlfs" in box.locator("[data-dlfs-output]").inner_text()
 
 
 def test_stop_ends_a_long_run_and_the_next_run_starts_again(chromium, server) -> None:
