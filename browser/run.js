@@ -5,6 +5,12 @@
 // Reset and Stop buttons and an output region, and adds "Check this page" under the
 // title. Python (Pyodide) runs in a Web Worker (worker.js), started on the first Run:
 // until then nothing else is downloaded. Without JavaScript the page reads as it is.
+//
+// For tests and other tools: after a run, [data-dlfs-example] has data-dlfs-status "pass"
+// (its doctests print what the page shows), "fail", "error" (the code raised, or Python
+// could not start), "done" (a plain block ran) or "stopped" (Stop ended it); the check's
+// [data-dlfs-check-result] gets data-state "done" (or "error", "stopped") with
+// data-passed, data-failed, data-total and data-seconds (Python's time).
 (() => {
   "use strict";
   const base = new URL(".", document.currentScript.src).href; // assets/dlfs/
