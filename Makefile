@@ -20,12 +20,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	touch $(STAMP)
 
-# KaTeX for the site, from the npm registry at the versions package-lock.json pins.
+# KaTeX, Pyodide and CodeMirror for the site, from the npm registry at the versions package-lock.json pins.
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(NPM_STAMP)
 
-setup: $(STAMP) $(NPM_STAMP)
+# The wheels Python runs in the reader's browser (browser/requirements.txt, every one
+# hash-pinned), kept out of the source tree; the build checks each file again.
+BROWSER_WHEELS := .cache/browser-wheels
+$(BROWSER_WHEELS)/.installed: browser/requirements.txt $(STAMP)
+	$(BIN)/python -m pip download --quiet --no-deps --only-binary :all: --require-hashes \
+	    -r browser/requirements.txt -d $(BROWSER_WHEELS)
+	touch $@
+
+setup: $(STAMP) $(NPM_STAMP) $(BROWSER_WHEELS)/.installed
 
 # The linter and the type checker, configured in pyproject.toml.
 lint: $(STAMP)

@@ -8,35 +8,22 @@ is already imported. The test fixtures live in ``tests/conftest.py``.
 
 from __future__ import annotations
 
-from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
-
-import numpy as np
 from sybil import Sybil
-from sybil.evaluators.doctest import NUMBER
-from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, SkipParser
-from sybil.parsers.rest import DocTestParser
 
-OPTIONS = ELLIPSIS | NORMALIZE_WHITESPACE | NUMBER
-
-
-def _numpy_as_np(namespace: dict) -> None:
-    namespace["np"] = np
-
+# The parsers, flags and setup live in the package, so that the browser's "Check this
+# page" (dlfs.book.runner) runs the pages exactly as this file has pytest run them.
+from dlfs.book.examples import docstring_parsers, docstring_setup, page_parsers
 
 # pathlib's match() reads `**` as one folder level (Python 3.11), so each depth
 # is spelled out: dlfs/*.py and dlfs/book/*.py are both collected.
 DOCSTRINGS = Sybil(
-    parsers=[DocTestParser(optionflags=OPTIONS)],
+    parsers=docstring_parsers(),
     patterns=["dlfs/*.py", "dlfs/*/*.py"],
-    setup=_numpy_as_np,
+    setup=docstring_setup,
     name="docstrings",
 )
 PAGES = Sybil(
-    parsers=[
-        PythonCodeBlockParser(doctest_optionflags=OPTIONS),
-        SkipParser(),
-        ClearNamespaceParser(),
-    ],
+    parsers=page_parsers(),
     patterns=["docs/*.md", "docs/*/*.md", "README.md"],
     name="pages",
 )

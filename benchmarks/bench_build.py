@@ -68,6 +68,8 @@ def copy_checkout(dest: Path) -> Path:
     """This checkout as it is now, uncommitted changes included, without the heavy folders."""
     shutil.copytree(ROOT, dest, ignore=lambda folder, names: [n for n in names if n in SKIP])
     (dest / "node_modules").symlink_to(ROOT / "node_modules")
+    (dest / ".cache").mkdir()
+    (dest / ".cache" / "browser-wheels").symlink_to(ROOT / ".cache" / "browser-wheels")  # `make setup` fetched them
     return dest
 
 

@@ -30,6 +30,9 @@ DORMANT_IN_MATERIAL = {
     "https://unpkg.com/mermaid@": "Mermaid diagrams: no page has one (checked below)",
     "https://unpkg.com/resize-observer-polyfill": "only for browsers without ResizeObserver",
     "http://www.w3.org/": "XML namespace names, never fetched",
+    # assets/dlfs/pyodide/pyodide.js (docs/hooks/browser.py), not Material:
+    "https://cdn.jsdelivr.net/pyodide/v": "Pyodide's fallback for a package it lacks: under Node.js only, "
+                                          "never in a browser (test_browser_run.py refuses other hosts)",
 }
 
 

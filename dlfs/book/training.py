@@ -130,7 +130,9 @@ def gradient_costs(hidden_sizes: tuple[int, ...] = (1, 4, 16, 64, 256, 1024),
         rows.append((hidden, P, 2 * P, multiply_adds(net, batch_size), loss, backprop, 2 * P * loss, measured))
     columns = ("hidden", "params", "loss_evaluations", "multiply_adds", "loss", "backprop", "numerical",
                "numerical_measured")
-    return {name: np.array(values) for name, values in zip(columns, zip(*rows))}
+    # counts as int64: their products overflow a 32-bit default int (WebAssembly's)
+    return {name: np.array(values, dtype=np.int64 if name in columns[:4] else np.float64)
+            for name, values in zip(columns, zip(*rows))}
 # --8<-- [end:costs]
 
 

@@ -1,0 +1,185 @@
+"""Run a page's examples for a reader: one session per page, in page order, and the page check.
+
+The site runs this module in the reader's browser (Pyodide, in a Web
+Worker: ``browser/worker.js``), and the tests run it natively. Examples are
+read from the page's Markdown by Sybil with the parsers and flags CI uses
+(`dlfs.book.examples`), so a page checked here passes or fails as it does
+under pytest.
+
+- `PageSession.run_block` runs the examples of one fenced block (or the
+  reader's edit of it) in the page's namespace, first running the earlier
+  examples that have not run yet, as Sybil runs a page top to bottom.
+- `check_page` runs every example of a page in a fresh namespace.
+
+Both return plain data (dicts of str, numbers and lists), which the worker
+sends to the page as JSON.
+
+>>> page = "```python\\nx = 6\\n```\\n\\n```python\\n>>> x * 7\\n42\\n```\\n"
+>>> session = PageSession(page)
+>>> run = session.run_block(5, 8)
+>>> run["caught_up"], [r["status"] for r in run["results"]]
+(1, ['pass'])
+>>> session.run_block(5, 8, ">>> x * 7\\n41\\n")["results"][0]["got"]
+'42\\n'
+>>> check_page(page)["passed"]
+2
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sybil import Example
+
+from dlfs.book.examples import evaluate, kind, parse_page
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+def _quiet(_: dict[str, Any]) -> None:
+    pass
+
+
+def block_status(results: list[dict[str, Any]]) -> str:
+    """What a block's run shows: ``"error"``, ``"fail"``, ``"pass"`` (its doctests hold) or ``"done"``."""
+    statuses = {r["status"] for r in results}
+    if "error" in statuses:
+        return "error"
+    if "fail" in statuses:
+        return "fail"
+    return "pass" if any(r["kind"] == "doctest" for r in results) else "done"
+
+
+class PageSession:
+    """One page's namespace, in which the reader runs its blocks (edited or not) in any order.
+
+    Parameters
+    ----------
+    text : str
+        The page's Markdown, as Sybil reads it.
+    path : str
+        The page's name, shown in tracebacks.
+    """
+
+    def __init__(self, text: str, path: str = "page.md") -> None:
+        self.path = path
+        self.document = parse_page(text, path)
+        self.examples = list(self.document.examples())
+        self.namespace = self.document.namespace
+        self.done: set[int] = set()  # indexes into self.examples that have run
+
+    def _in_block(self, start: int, end: int) -> list[int]:
+        return [i for i, ex in enumerate(self.examples) if start <= ex.line <= end]
+
+    def run_block(self, start: int, end: int, code: str | None = None, progress: Progress = _quiet) -> dict[str, Any]:
+        """Run the fenced block from line `start` to `end` (its fences, 1-based), or `code` in its place.
+
+        The page's earlier examples that have not run yet run first (their
+        failures are reported in ``caught_up_failures``). `code` is the
+        block's text as the reader edited it, without the fences; None, or
+        the text unchanged, runs the page's own examples.
+
+        Returns
+        -------
+        dict
+            ``caught_up`` (how many earlier examples ran first),
+            ``caught_up_failures``, ``results`` (one per example, see
+            `dlfs.book.examples.evaluate`), ``status`` (`block_status`).
+        """
+        earlier = [i for i, ex in enumerate(self.examples) if ex.line < start and i not in self.done]
+        failures = []
+        for n, i in enumerate(earlier):
+            progress({"phase": "catch-up", "done": n, "total": len(earlier), "line": self.examples[i].line})
+            result = evaluate(self.examples[i])
+            self.done.add(i)
+            if result["status"] in ("fail", "error"):
+                failures.append(result)
+        own = self._in_block(start, end)
+        if code is None or code == self.block_text(start, end):
+            examples = [self.examples[i] for i in own]
+        else:
+            # the edit, as a block at the same place: line numbers in messages match the page
+            edited = parse_page("\n" * (start - 1) + "```python\n" + code.rstrip("\n") + "\n```\n", self.path)
+            edited.namespace = self.namespace
+            examples = list(edited.examples())
+        progress({"phase": "run", "total": len(examples)})
+        results = [evaluate(example) for example in examples]
+        if code is not None:
+            parse_page(self.document.text, self.path)  # tracebacks show the page's lines again
+        self.done.update(own)
+        return {"caught_up": len(earlier), "caught_up_failures": failures, "results": results,
+                "status": block_status(results)}
+
+    def source_to_run(self, start: int, end: int, code: str | None = None) -> str:
+        """The code that `run_block` would run: the worker reads it to fetch what it needs first."""
+        earlier = [ex for i, ex in enumerate(self.examples) if ex.line < start and i not in self.done]
+        own = [self.examples[i] for i in self._in_block(start, end)]
+        return "\n".join([*map(source, earlier), *(map(source, own) if code is None else [code])])
+
+    def block_text(self, start: int, end: int) -> str:
+        """The code between the fences on lines `start` and `end`, dedented as Sybil reads it."""
+        lines = self.document.text.splitlines()[start - 1:end]
+        indent = len(lines[0]) - len(lines[0].lstrip())
+        return "".join(line[indent:] + "\n" for line in lines[1:-1])
+
+
+def source(example: Example) -> str:
+    """An example's Python code (a doctest's statement without its prompts); "" for a directive."""
+    if kind(example) == "doctest":
+        return str(example.parsed.source)
+    return str(example.parsed) if kind(example) == "code" else ""
+
+
+def stale_figures(namespace: dict[str, Any]) -> list[str]:
+    """SVG of each figure drawn on since it was last shown: the namespace's figures and pyplot's.
+
+    A matplotlib figure is stale when an artist changed after it was last
+    drawn; once shown it is marked fresh, so each change is shown once. Pyplot's figures are
+    closed once shown. Nothing is imported: without matplotlib there is no figure.
+    """
+    if "matplotlib.figure" not in sys.modules:
+        return []
+    from matplotlib.figure import Figure
+
+    from dlfs.book.style import to_svg
+
+    figures = [v for v in namespace.values() if isinstance(v, Figure) and v.stale]
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        figures += [plt.figure(n) for n in plt.get_fignums()]
+    unique = list({id(f): f for f in figures}.values())
+    svgs = []
+    for figure in unique:
+        svgs.append(to_svg(figure).decode("utf-8"))
+        figure.stale = False  # savefig's tight bounding box leaves it stale: it has been shown
+    if plt is not None:
+        plt.close("all")
+    return svgs
+
+
+def check_page(text: str, path: str = "page.md", progress: Progress = _quiet) -> dict[str, Any]:
+    """Every example of a page, in a fresh namespace, as CI runs them.
+
+    Returns
+    -------
+    dict
+        ``total``, ``passed`` (skipped examples count as passed, as in
+        pytest's count of a page), ``failed``, ``seconds``, and
+        ``results``: for each example its line, status and seconds, and the
+        message of each one that failed.
+    """
+    examples = list(parse_page(text, path).examples())
+    start = time.perf_counter()
+    results = []
+    for n, example in enumerate(examples):
+        progress({"phase": "check", "done": n, "total": len(examples), "line": example.line,
+                  "elapsed": time.perf_counter() - start})
+        result = evaluate(example)
+        keep = ("line", "status", "seconds") + (("message", "stdout") if result["status"] in ("fail", "error") else ())
+        results.append({k: result[k] for k in keep})
+    failed = sum(r["status"] in ("fail", "error") for r in results)
+    return {"path": path, "total": len(results), "passed": len(results) - failed, "failed": failed,
+            "seconds": time.perf_counter() - start, "results": results}

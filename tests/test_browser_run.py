@@ -1,0 +1,255 @@
+"""A reader runs, edits and checks the examples in the browser, offline (browser/run.js, browser/worker.js).
+
+Headless Chromium (as in test_docs_browser.py) reads the built site from a
+server on 127.0.0.1. Every request any page or worker makes is recorded, and
+one that would leave 127.0.0.1 is refused and fails the test. Python runs in
+the page's Web Worker (Pyodide); each test opens its page afresh, so each
+starts a new worker. Checking every chapter takes minutes: that test is
+marked ``slow``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from dlfs.book.examples import parse_page
+from tests.test_docs_browser import ARTIFACTS, CHROMIUM, FLAGS, _QuietHandler
+
+ROOT = Path(__file__).resolve().parents[1]
+LOAD = 180_000  # ms: Python's first start, on a busy machine
+CHAPTERS = ["numerical-diff", "gradients", "gradient-descent", "learning", "backprop", "gradient-check",
+            "training", "making-training-work"]
+
+
+@pytest.fixture(scope="module")
+def server(built_site):
+    handler = functools.partial(_QuietHandler, directory=str(built_site.path))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class Requests:
+    """Every request of a browser context, workers' included; those leaving `base` are refused."""
+
+    def __init__(self, base: str, replace: dict[str, str | bytes] | None = None) -> None:
+        self.base, self.seen, self.refused = base, [], []
+        self.replace = replace or {}  # path on the site -> the text served instead
+
+    def route(self, route) -> None:
+        url = route.request.url
+        self.seen.append(url)
+        if url[len(self.base):] in self.replace:
+            route.fulfill(body=self.replace[url[len(self.base):]], content_type="text/plain")
+        elif url.startswith((self.base, "data:", "blob:")):
+            route.continue_()
+        else:
+            self.refused.append(url)
+            route.abort()
+
+    def under(self, folder: str) -> list[str]:
+        return [u[len(self.base):] for u in self.seen if u.startswith(self.base + folder)]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not shutil.which(CHROMIUM):
+        message = f"no Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)"
+        if __import__("os").environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@contextlib.contextmanager
+def reader(chromium, server: str, path: str, replace: dict[str, str | bytes] | None = None, **options):
+    """A fresh browser context on `path`; yields the page and its requests, and checks none left home."""
+    requests = Requests(server, replace)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, service_workers="block", **options)
+    context.route("**/*", requests.route)
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.set_default_timeout(LOAD)
+        page.goto(server + path, wait_until="load")
+        yield page, requests
+    finally:
+        context.close()
+    assert not requests.refused, f"requests left 127.0.0.1: {requests.refused}"
+    assert not errors, f"errors in the page: {errors}"
+
+
+def run(page, box, timeout: int = LOAD) -> str:
+    """Click the example's Run; wait for its status; return it."""
+    box.locator("[data-dlfs-run]").click()
+    page.wait_for_function("b => b.hasAttribute('data-dlfs-status')", arg=box.element_handle(), timeout=timeout)
+    return box.get_attribute("data-dlfs-status")
+
+
+def edit(box, code: str) -> None:
+    box.locator("[data-dlfs-edit]").click()
+    box.locator(".cm-content").wait_for()
+    box.evaluate("(b, code) => b.dlfsEditor.setValue(code)", code)
+
+
+def check(page, timeout: int) -> dict:
+    page.locator("[data-dlfs-check]").click()
+    result = page.locator("[data-dlfs-check-result]")
+    page.wait_for_function("r => r.dataset.state", arg=result.element_handle(), timeout=timeout)
+    return {**result.evaluate("r => ({...r.dataset})"), "text": result.inner_text()}
+
+
+def examples_of(chapter: str) -> int:
+    return len(list(parse_page((ROOT / "docs" / f"{chapter}.md").read_text(encoding="utf-8"))))
+
+
+def test_without_javascript_the_page_reads_as_before(chromium, server) -> None:
+    with reader(chromium, server, "numerical-diff/", java_script_enabled=False) as (page, requests):
+        assert page.locator("[data-dlfs-block]").count() == 14, "the blocks are tagged, nothing more"
+        assert page.locator("[data-dlfs-run], [data-dlfs-check], [data-dlfs-example], [data-dlfs-output]").count() == 0
+        assert not page.locator("[data-dlfs-page]").is_visible()
+        assert not requests.under("assets/dlfs/"), "not even the stylesheet: run.js adds it"
+
+
+def test_first_run_loads_python_then_shows_the_output(chromium, server) -> None:
+    with reader(chromium, server, "numerical-diff/") as (page, requests):
+        examples = page.locator("[data-dlfs-example]")
+        assert examples.count() == 14
+        assert sorted(requests.under("assets/dlfs/")) == ["assets/dlfs/run.css", "assets/dlfs/run.js"], (
+            "nothing but the page script is fetched before the first Run")
+        first = examples.first
+        assert first.locator("[data-dlfs-run]").is_visible() and first.locator("[data-dlfs-output]").count() == 1
+        assert first.locator("[data-dlfs-output]").get_attribute("aria-live") == "polite"
+        assert run(page, first) == "pass"
+        assert "✓ 4 of 4 statements print what the page shows." in first.locator("[data-dlfs-output]").inner_text()
+        fetched = requests.under("assets/dlfs/")
+        assert "assets/dlfs/pyodide/numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl" in fetched
+        assert not [u for u in fetched if "matplotlib" in u or "/mnist/" in u or "editor.js" in u], (
+            "matplotlib, MNIST and the editor wait until something needs them")
+        page.screenshot(path=str(ARTIFACTS / "browser-run-light.png"))
+
+
+def test_running_a_later_example_runs_the_earlier_ones_first_and_says_so(chromium, server) -> None:
+    with reader(chromium, server, "numerical-diff/") as (page, _requests):
+        third = page.locator("[data-dlfs-example]").nth(2)
+        third.locator("[data-dlfs-run]").focus()
+        page.keyboard.press("Enter")  # keyboard only
+        page.wait_for_function("b => b.hasAttribute('data-dlfs-status')", arg=third.element_handle())
+        output = third.locator("[data-dlfs-output]").inner_text()
+        assert re.search(r"Ran the \d+ earlier examples of this page first", output), output
+        assert third.get_attribute("data-dlfs-status") in ("pass", "done")
+
+
+def test_edit_run_reset_and_a_failing_edit(chromium, server) -> None:
+    with reader(chromium, server, "numerical-diff/", color_scheme="dark") as (page, requests):
+        box = page.locator("[data-dlfs-example]").nth(1)
+        original = box.locator("code").first.inner_text()
+        edit(box, 'print("edited:", 6 * 7)\n')
+        assert "assets/dlfs/editor.js" in requests.under("assets/dlfs/")
+        assert box.locator(".cm-content").get_attribute("contenteditable") == "true"
+        assert run(page, box) == "done"
+        assert "edited: 42" in box.locator("[data-dlfs-output]").inner_text()
+
+        box.evaluate("b => b.dlfsEditor.setValue('x = [1]\\nx[3]\\n')")
+        box.locator(".cm-content").press("Shift+Enter")  # runs from the editor
+        page.wait_for_function("b => b.dataset.dlfsStatus === 'error'", arg=box.element_handle())
+        output = box.locator("[data-dlfs-output]").inner_text()
+        assert "Traceback (most recent call last)" in output and "IndexError: list index out of range" in output
+        assert "x[3]" in output, "the failing line is shown"
+
+        box.evaluate("b => b.dlfsEditor.setValue('>>> 6 * 7\\n41\\n')")
+        assert run(page, box) == "fail"
+        diff = box.locator(".dlfs-diff").inner_text()
+        assert "- 41" in diff and "+ 42" in diff
+        page.screenshot(path=str(ARTIFACTS / "browser-edit-dark.png"))
+
+        box.locator("[data-dlfs-reset]").click()
+        assert box.evaluate("b => b.dlfsEditor.getValue()").strip() == original.strip()
+        assert box.get_attribute("data-dlfs-status") is None and box.locator("[data-dlfs-output]").inner_text() == ""
+        assert run(page, box) == "pass"
+
+
+def test_a_wheel_that_is_not_the_built_one_is_refused(chromium, server, built_site) -> None:
+    """The browser checks each wheel against the site's lock (Subresource Integrity); Python does not start."""
+    wheel = "assets/dlfs/pyodide/dlfs-0.1.0-py3-none-any.whl"
+    spoiled = (built_site.path / wheel).read_bytes()[:-1] + b"x"
+    with reader(chromium, server, "numerical-diff/", replace={wheel: spoiled}) as (page, _requests):
+        box = page.locator("[data-dlfs-example]").first
+        assert run(page, box) == "error"
+        assert "could not load dlfs" in box.locator("[data-dlfs-output]").inner_text()
+
+
+def test_stop_ends_a_long_run_and_the_next_run_starts_again(chromium, server) -> None:
+    with reader(chromium, server, "numerical-diff/") as (page, _requests):
+        box = page.locator("[data-dlfs-example]").nth(1)
+        assert run(page, page.locator("[data-dlfs-example]").first) == "pass"  # Python is up
+        edit(box, "while True:\n    pass\n")
+        box.locator("[data-dlfs-run]").click()
+        page.wait_for_function("b => b.querySelector('[data-dlfs-output]').textContent.includes('Running')",
+                               arg=box.element_handle())
+        stop = box.locator("[data-dlfs-stop]")
+        assert stop.is_visible() and page.locator("[data-dlfs-run]").first.is_disabled()
+        stop.click()
+        page.wait_for_function("b => b.dataset.dlfsStatus === 'stopped'", arg=box.element_handle(), timeout=10_000)
+        assert "Stopped" in box.locator("[data-dlfs-output]").inner_text()
+        box.locator("[data-dlfs-reset]").click()
+        assert run(page, box) == "pass", "a new Python runs the page again"
+        assert "Ran the 4 earlier examples" in box.locator("[data-dlfs-output]").inner_text()
+
+
+@pytest.mark.parametrize("chapter", ["numerical-diff", "gradients", "learning"])
+def test_check_this_page_passes_every_example(chromium, server, chapter: str) -> None:
+    """Three chapters in the normal run: no data, matplotlib (gradients), MNIST (learning)."""
+    with reader(chromium, server, f"{chapter}/") as (page, requests):
+        result = check(page, timeout=600_000)
+        total = examples_of(chapter)
+        assert result["state"] == "done", result["text"]
+        assert (result["passed"], result["failed"], result["total"]) == (str(total), "0", str(total)), result["text"]
+        assert f"{total} of {total} examples pass in your browser" in result["text"]
+        fetched = requests.under("assets/dlfs/")
+        assert any("/mnist/" in u for u in fetched) == (chapter == "learning"), "MNIST only where code reads it"
+        assert any("matplotlib-" in u for u in fetched) == (chapter == "gradients"), "matplotlib only to draw"
+
+
+def test_a_failing_check_links_each_failure(chromium, server) -> None:
+    """The check reads the page's Markdown as served: a page that no longer matches fails, linked."""
+    text = (ROOT / "docs" / "numerical-diff.md").read_text(encoding="utf-8")
+    assert text.count("forward  0.2000010000") == 1
+    spoiled = {"assets/dlfs/pages/numerical-diff.md.txt": text.replace("forward  0.2000010000", "forward  0.5")}
+    with reader(chromium, server, "numerical-diff/", replace=spoiled) as (page, _requests):
+        result = check(page, timeout=300_000)
+        assert result["state"] == "done" and result["failed"] == "1", result["text"]
+        link = page.locator("[data-dlfs-check-result] a").first
+        target = link.get_attribute("href")
+        assert target.startswith("#dlfs-example-") and page.locator(target).count() == 1
+
+
+def test_a_long_page_says_how_long_its_check_takes(chromium, server) -> None:
+    with reader(chromium, server, "training/") as (page, _requests):
+        note = page.locator(".dlfs-check .dlfs-note").inner_text()
+        assert re.search(r"It takes about \d+ minutes in a browser", note), note
+        assert re.search(r"downloads about \d+\.\d MB", note), note
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", ["index", *CHAPTERS])
+def test_every_chapter_passes_in_the_browser(chromium, server, chapter: str) -> None:
+    with reader(chromium, server, "" if chapter == "index" else f"{chapter}/") as (page, _requests):
+        result = check(page, timeout=1_800_000)
+        total = examples_of(chapter)
+        assert (result["state"], result["passed"], result["total"]) == ("done", str(total), str(total)), result["text"]
