@@ -252,3 +252,9 @@ def test_the_home_page_links_to_where_make_pdf_writes_it(published_site: BuiltSi
     assert target_file(site, index.resolve(), links[0]) == site / "dlfs.pdf"
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "-m dlfs.book.pdf --site site --out site/dlfs.pdf" in makefile
+
+
+def test_the_in_browser_runner_is_left_off_paper(book: Book) -> None:
+    """run.js draws Run/Edit buttons and "Check this page" on screen; the print page drops it."""
+    text = " ".join(book.text.split())
+    assert "Check this page" not in text

@@ -192,8 +192,8 @@ def _part_html(site: Path, part: Part, pages: dict[str, Part]) -> str:
     if article is None:
         raise SystemExit(f"{part.src}: the built page has no <article>")
     page_dir = part.url.rstrip("/") or "."
-    # what only makes sense on screen
-    for el in article.select("a.headerlink, a.anchor-link, a.md-content__button, script"):
+    # what only makes sense on screen (the in-browser runner's page marker included)
+    for el in article.select("a.headerlink, a.anchor-link, a.md-content__button, script, [data-dlfs-page]"):
         el.decompose()
     for el in article.find_all("details"):
         el["open"] = ""  # collapsed blocks print open
@@ -286,6 +286,9 @@ def print_page(site: Path, config: Path, stamp: str) -> tuple[str, list[Part]]:
     description = soup.find("meta", attrs={"name": "description"})
     # Material's script needs its header and sidebars in the page (print CSS hides them)
     for el in soup.select('link[rel="next"], link[rel="prev"], link[rel="canonical"]'):
+        el.decompose()
+    # the in-browser runner (Run, Edit, Check this page) has no place on paper
+    for el in soup.select('script[src*="assets/dlfs/"], link[href*="assets/dlfs/"]'):
         el.decompose()
     style = soup.new_tag("style")
     style.string = PRINT_CSS
