@@ -78,11 +78,21 @@ def _nonnegative(text: str) -> float:
     return value
 
 
+class _Defaults(argparse.ArgumentDefaultsHelpFormatter):
+    """Show a default only where the help does not already say it, and never "None"."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        help_text = action.help or ""
+        if action.default is None or action.default is False or "default" in help_text:
+            return help_text
+        return super()._get_help_string(action)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m dlfs", description="dlfs: deep learning from scratch.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("train", help="train a network on MNIST",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=_Defaults)
     p.add_argument("--method", choices=METHODS, default="backprop",
                    help="how gradients are computed (numerical is slow: shrink --train-size, --hidden, --iters)")
     p.add_argument("--hidden", type=_sizes, default=[50],
@@ -95,18 +105,19 @@ def _parser() -> argparse.ArgumentParser:
                    help="carve this many training images out as a validation set")
     p.add_argument("--patience", type=_positive(int), default=None,
                    help="early stopping: stop after this many evaluations without a better validation accuracy")
-    p.add_argument("--activation", choices=["relu", "sigmoid"], default="relu")
-    p.add_argument("--iters", type=_positive(int), default=10_000)
-    p.add_argument("--batch-size", type=_positive(int), default=100)
+    p.add_argument("--activation", choices=["relu", "sigmoid"], default="relu", help="of the hidden layers")
+    p.add_argument("--iters", type=_positive(int), default=10_000, help="training steps")
+    p.add_argument("--batch-size", type=_positive(int), default=100, help="images per step")
     p.add_argument("--lr", type=_positive(float), default=0.1, help="learning rate")
-    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd", help="the update rule")
     p.add_argument("--seed", type=int, default=0, help="seeds the weights and the batches")
-    p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    p.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                   help="of the weights and images (float32 moves half the bytes)")
     p.add_argument("--replace", action="store_true",
                    help="draw batches with replacement, as the book does (default: shuffled epochs)")
     p.add_argument("--train-size", type=_positive(int), help="use the first N training images")
     p.add_argument("--test-size", type=_positive(int), help="use the first N test images")
-    p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
+    p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist", help="what to train on")
     p.add_argument("--out", help="write the history as JSON to this file")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: only on a terminal)")

@@ -157,3 +157,14 @@ def test_a_deeper_net_with_decay_validation_and_early_stopping(tmp_path):
     assert "validation accuracy (best)" in r.stdout
     data = json.loads(out.read_text())
     assert len(data["val_acc"]) == len(data["eval_iters"]) and data["eval_iters"][0] == 20  # 1,000 // 50
+
+
+def test_help_names_every_default_once_and_never_none():
+    r = run("train", "--help")
+    assert r.returncode == 0
+    assert "(default: None)" not in r.stdout and "(default: False)" not in r.stdout
+    init = r.stdout[r.stdout.index("  --init"):].split("\n  --")[0]
+    assert init.count("default") == 1, init  # stated in its help, not appended again
+    for flag, default in [("--iters", "10000"), ("--lr", "0.1"), ("--dtype", "float64"), ("--optimizer", "sgd")]:
+        entry = r.stdout[r.stdout.index(f"  {flag}"):].split("\n  --")[0]
+        assert f"(default: {default})" in " ".join(entry.split()), entry

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import event_priority
 
 log = logging.getLogger("mkdocs.hooks.provenance")
 _build: dict[str, Any] = {}
@@ -90,6 +91,7 @@ def stamp(page: str, figures: int) -> str:
             f"</div>\n")
 
 
+@event_priority(-100)  # last: browser.py (at -50) finds examples by their line in the page's source
 def on_page_markdown(markdown: str, page, config: MkDocsConfig, files) -> str:
     from dlfs.book import PAGES, figures_of
 
