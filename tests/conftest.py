@@ -102,11 +102,62 @@ def local_env(tmp: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+def built_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     """The site, built once per session with ``mkdocs build --strict``, cold, as a local build."""
     require_real_mnist()
     tmp = tmp_path_factory.mktemp("site")
-    return build_site(tmp / "site", env=local_env(tmp))
+    site = build_site(tmp / "site", env=local_env(tmp))
+    if request.config.stash.get(WANT_BROWSER_CHECKS, False):
+        start_browser_checks(site.path, tmp)  # minutes of WebAssembly, beside the rest of the suite
+    return site
+
+
+# ------------------------------------------------------------ every chapter in the browser
+
+WANT_BROWSER_CHECKS = pytest.StashKey[bool]()
+EVERY_CHAPTER_TEST = "test_every_chapter_passes_in_the_browser"
+_browser_checks: dict[str, Any] = {}
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Checking every chapter in the browser takes minutes: if this run includes that test,
+    the check starts in the background as soon as the site is built (see built_site)."""
+    session.config.stash[WANT_BROWSER_CHECKS] = any(EVERY_CHAPTER_TEST in item.nodeid for item in session.items)
+
+
+def start_browser_checks(site: Path, tmp: Path) -> None:
+    if _browser_checks:
+        return
+    out, log = tmp / "browser-checks.json", tmp / "browser-checks.log"
+    with open(log, "wb") as f:
+        proc = subprocess.Popen([sys.executable, "-m", "tests.browser_check", "--site", str(site), "--out", str(out)],
+                                cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+    _browser_checks.update(proc=proc, out=out, log=log)
+
+
+def browser_check_results(site: Path, tmp: Path, timeout: float) -> dict[str, Any]:
+    """Every chapter's "Check this page" result, waiting for the background check to end."""
+    start_browser_checks(site, tmp)  # if the site was built before this run wanted them
+    proc: subprocess.Popen[bytes] = _browser_checks["proc"]
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log = _browser_checks["log"].read_text(errors="replace")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "browser-checks.log").write_text(log)
+    if proc.returncode != 0 or not _browser_checks["out"].is_file():
+        pytest.fail(f"the browser check of every chapter failed (exit {proc.returncode}):\n{log[-4000:]}",
+                    pytrace=False)
+    return json.loads(_browser_checks["out"].read_text(encoding="utf-8"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    proc = _browser_checks.get("proc")
+    if proc is not None and proc.poll() is None:  # the run ended early: the check ends with it
+        proc.kill()
+        proc.wait()
 
 
 SITE_URL = "https://dlfs.example.org/book/"

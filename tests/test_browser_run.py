@@ -5,7 +5,8 @@ server on 127.0.0.1. Every request any page or worker makes is recorded, and
 one that would leave 127.0.0.1 is refused and fails the test. Python runs in
 the page's Web Worker (Pyodide); each test opens its page afresh, so each
 starts a new worker. Checking every chapter takes minutes: that test is
-marked ``slow``.
+marked ``slow``, and its work (tests/browser_check.py) starts in the background
+as soon as the site is built, beside the rest of the suite.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from dlfs.book.examples import parse_page
+from tests.browser_check import Requests, check
+from tests.conftest import browser_check_results
 from tests.test_docs_browser import ARTIFACTS, CHROMIUM, FLAGS, _QuietHandler
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,28 +40,6 @@ def server(built_site):
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
     httpd.server_close()
-
-
-class Requests:
-    """Every request of a browser context, workers' included; those leaving `base` are refused."""
-
-    def __init__(self, base: str, replace: dict[str, str | bytes] | None = None) -> None:
-        self.base, self.seen, self.refused = base, [], []
-        self.replace = replace or {}  # path on the site -> the text served instead
-
-    def route(self, route) -> None:
-        url = route.request.url
-        self.seen.append(url)
-        if url[len(self.base):] in self.replace:
-            route.fulfill(body=self.replace[url[len(self.base):]], content_type="text/plain")
-        elif url.startswith((self.base, "data:", "blob:")):
-            route.continue_()
-        else:
-            self.refused.append(url)
-            route.abort()
-
-    def under(self, folder: str) -> list[str]:
-        return [u[len(self.base):] for u in self.seen if u.startswith(self.base + folder)]
 
 
 @pytest.fixture(scope="module")
@@ -105,13 +86,6 @@ def edit(box, code: str) -> None:
     box.locator("[data-dlfs-edit]").click()
     box.locator(".cm-content").wait_for()
     box.evaluate("(b, code) => b.dlfsEditor.setValue(code)", code)
-
-
-def check(page, timeout: int) -> dict:
-    page.locator("[data-dlfs-check]").click()
-    result = page.locator("[data-dlfs-check-result]")
-    page.wait_for_function("r => r.dataset.state", arg=result.element_handle(), timeout=timeout)
-    return {**result.evaluate("r => ({...r.dataset})"), "text": result.inner_text()}
 
 
 def examples_of(chapter: str) -> int:
@@ -246,10 +220,21 @@ def test_a_long_page_says_how_long_its_check_takes(chromium, server) -> None:
         assert re.search(r"downloads about \d+\.\d MB", note), note
 
 
+@pytest.fixture(scope="module")
+def every_chapter_checked(chromium, built_site) -> dict:
+    """"Check this page" on every chapter, run by tests/browser_check.py in the background since
+    the site was built (it started then, beside the rest of the suite); this waits for it."""
+    return browser_check_results(built_site.path, built_site.path.parent, timeout=2400)
+
+
 @pytest.mark.slow
+@pytest.mark.after_pages  # last: the check has had the whole suite's time to run
 @pytest.mark.parametrize("chapter", ["index", *CHAPTERS])
-def test_every_chapter_passes_in_the_browser(chromium, server, chapter: str) -> None:
-    with reader(chromium, server, "" if chapter == "index" else f"{chapter}/") as (page, _requests):
-        result = check(page, timeout=1_800_000)
-        total = examples_of(chapter)
-        assert (result["state"], result["passed"], result["total"]) == ("done", str(total), str(total)), result["text"]
+def test_every_chapter_passes_in_the_browser(every_chapter_checked: dict, chapter: str) -> None:
+    result = every_chapter_checked[chapter]
+    total = examples_of(chapter)
+    assert not result["refused"], f"requests left 127.0.0.1: {result['refused']}"
+    assert not result["page_errors"], result["page_errors"]
+    assert (result["state"], result["passed"], result["failed"], result["total"]) == (
+        "done", str(total), "0", str(total)), result["text"]
+    assert f"{total} of {total} examples pass in your browser" in result["text"]
