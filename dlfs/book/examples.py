@@ -39,7 +39,7 @@ from sybil.parsers.rest import DocTestParser
 from sybil.typing import Parser
 
 OPTIONS = ELLIPSIS | NORMALIZE_WHITESPACE | NUMBER
-# pytest's filterwarnings (pyproject.toml), applied to each example: tests/test_examples_shared.py
+# pytest's filterwarnings (pyproject.toml), applied to each example: tests/test_runner.py
 # checks that the two agree.
 WARNINGS = "error"
 
