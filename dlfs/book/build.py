@@ -27,11 +27,13 @@ from dlfs.book.cache import ENV, dependencies, stored
 log = logging.getLogger("mkdocs.dlfs")
 
 # Two workers, each with a fixed share, about equal in work: the first trains the book's
-# run (float32 MNIST), which the notebook waits for, then chapter 8's MNIST runs; the
-# second draws every other figure, in page order, from float64 pixels of the images
-# each one needs.
+# run (float32 MNIST), which the notebook waits for, then draws, in this order, chapter 8's
+# MNIST runs and one of chapter 5's figures (which evens out the shares with and without
+# chapter 8); the second draws every other figure, in page order, from float64 pixels of
+# the images each one needs.
 FIRST_WORKER = ("training-loss.svg", "training-accuracy.svg", "making-training-work-init-mnist.svg",
-                "making-training-work-optimizer-mnist.svg", "making-training-work-overfitting.svg")
+                "making-training-work-optimizer-mnist.svg", "making-training-work-overfitting.svg",
+                "backprop-gd-vs-sgd.svg")
 
 
 def use_disk_cache(root: Path) -> Path:
@@ -66,7 +68,7 @@ class Figures:
             else:
                 (out_dir / name).write_text(svg, encoding="utf-8")
         self.cached = len(self.names) - len(todo)
-        shares = [[n for n in todo if n in FIRST_WORKER], [n for n in todo if n not in FIRST_WORKER]]
+        shares = [[n for n in FIRST_WORKER if n in todo], [n for n in todo if n not in FIRST_WORKER]]
         # spawn: MkDocs may run threads (mkdocs serve), which fork does not mix with
         context = multiprocessing.get_context("spawn")
         self.pools = [ProcessPoolExecutor(1, mp_context=context) for share in shares if share]
