@@ -19,6 +19,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -33,6 +34,12 @@ from dlfs.download import atomic_file  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "bursty_load.json"
 
+
+
+def _interactive_signals() -> None:
+    """In the command's process: Ctrl-C as in a terminal. Started in the background by a
+    non-interactive shell, this script inherits SIGINT ignored, and so would the command."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 def burst(seed: int, stop: mp.synchronize.Event, busy: mp.sharedctypes.Synchronized) -> None:
     """Alternate matrix products and sleeps of random length until `stop` is set."""
@@ -74,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for i in range(args.runs):
             t0 = time.perf_counter()
-            code = subprocess.run(command, cwd=ROOT).returncode
+            code = subprocess.run(command, cwd=ROOT, preexec_fn=_interactive_signals).returncode
             runs.append({"run": i + 1, "exit": code, "seconds": round(time.perf_counter() - t0, 1)})
             print(f"bursty_load: run {i + 1} of {args.runs}: exit {code} in {runs[-1]['seconds']} s",
                   file=sys.stderr)

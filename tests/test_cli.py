@@ -91,8 +91,11 @@ def test_out_naming_a_folder_exits_2(tmp_path):
 def test_ctrl_c_exits_130_with_one_line_and_leaves_nothing(tmp_path):
     require_real_mnist()
     out = tmp_path / "run.json"
+    # SIGINT at its default in the child, as in a terminal: a background job of a non-interactive
+    # shell starts with SIGINT ignored, and Python then installs no KeyboardInterrupt handler.
     proc = subprocess.Popen([sys.executable, "-m", "dlfs", "train", "--iters", "1000000", "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert proc.stdout.readline().startswith("training 784-50-10 on 60,000 images")  # it is training now
         proc.send_signal(signal.SIGINT)

@@ -338,12 +338,18 @@ def test_timeout_leaves_nothing(server: _Server, tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.skipif(signal.getsignal(signal.SIGINT) is not signal.default_int_handler,
-                    reason="needs Python's default SIGINT handler")
-def test_ctrl_c_leaves_nothing(server: _Server, tmp_path: Path) -> None:
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's KeyboardInterrupt on SIGINT, as in a terminal, even when the tests were started
+    with SIGINT ignored (a background job of a non-interactive shell); restored afterward."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_leaves_nothing(server: _Server, tmp_path: Path, ctrl_c_raises: None) -> None:
     main = threading.main_thread().ident
-    if main is None or threading.get_ident() != main:
-        pytest.skip("SIGINT only interrupts the main thread")
+    assert main is not None and threading.get_ident() == main, "SIGINT only interrupts the main thread"
     server.routes["/f.gz"] = stall(DATA, lambda: signal.pthread_kill(main, signal.SIGINT))
     with pytest.raises(KeyboardInterrupt):
         fetch(server.url + "/f.gz", tmp_path / "f.gz", sha256=DATA_SHA)
