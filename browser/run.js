@@ -30,9 +30,17 @@
 
   // ------------------------------------------------------------------ the worker
   class Python {
-    constructor() { this.worker = null; this.nextId = 1; this.pending = new Map(); }
+    constructor() { this.worker = null; this.nextId = 1; this.pending = new Map(); this.ended = false; }
 
     get started() { return this.worker !== null; }
+
+    // What loading says before Python has started: the first time, how much it downloads;
+    // after Stop, that it starts again (the browser has most files in its cache by then).
+    loadingText(ctx) {
+      return this.ended ? "Starting Python again…"
+        : `Loading Python for the first Run: about ${mb(ctx.firstDownload)} to download ` +
+          `(${mb(ctx.firstUnpacked)} unpacked)…`;
+    }
 
     call(msg, onProgress) {
       if (!this.worker) {
@@ -59,6 +67,7 @@
     // Terminating the worker is the only way to interrupt running Python on a static host.
     end(reason) {
       if (this.worker) this.worker.terminate();
+      if (this.worker) this.ended = true;
       this.worker = null;
       for (const waiting of this.pending.values()) waiting.reject(Object.assign(new Error(reason), { stopped: true }));
       this.pending.clear();
@@ -85,10 +94,12 @@
     return editorLoading;
   }
 
-  function describeProgress(p, firstDownload) {
+  // Progress as the worker reports it. Downloads count the bytes received, which are the
+  // gzip sizes the page quotes only when the host compresses: no total is claimed.
+  function describeProgress(p) {
     switch (p.phase) {
-      case "download": return `Loading Python: ${mb(p.bytes)} of about ${mb(firstDownload)}…`;
-      case "python": return "Starting Python…";
+      case "download": return `Loading Python: ${mb(p.bytes)} received…`;
+      case "python": return "Loading Python…";
       case "matplotlib": return `Loading matplotlib to draw (${mb(p.size)})…`;
       case "mnist": return `Loading MNIST, the digits (${mb(p.size)})…`;
       case "catch-up":
@@ -121,7 +132,7 @@
       const cls = mark === "+" ? "dlfs-ins" : mark === "-" ? "dlfs-del" : "";
       pre.append(el("span", { class: cls, text: `${mark} ${text}\n` }));
     }
-    return el("div", {}, el("p", { class: "dlfs-note", text: "- what the page shows, + what Python printed:" }), pre);
+    return el("div", {}, el("p", { class: "dlfs-note", text: "- what the code shows, + what Python printed:" }), pre);
   }
 
   function exampleLink(blocks, line, text) {
@@ -136,18 +147,23 @@
         `Ran the ${plural(res.caught_up, "earlier example")} of this page first: ` +
         "the page runs top to bottom in one Python session." }));
     }
-    for (const f of res.caught_up_failures) {
-      parts.push(el("p", { class: "dlfs-note dlfs-bad" }, "An earlier example failed: ",
-        exampleLink(blocks, f.line, `line ${f.line}`), "."));
+    for (const f of res.caught_up_failures) { // what follows may depend on it: say what went wrong
+      parts.push(el("details", { class: "dlfs-note dlfs-bad" },
+        el("summary", {}, "An earlier example failed (",
+          exampleLink(blocks, f.line, `line ${f.line} of the page's source`), `): it ${f.status === "fail"
+            ? "printed something else" : "raised an error"}, and the examples after it may fail too.`),
+        el("pre", { class: "dlfs-traceback", text: (f.message || "").replace(/^Exception raised:\n/, "") })));
     }
     const doctests = res.results.filter((r) => r.kind === "doctest");
     const good = doctests.filter((r) => r.status === "pass" || r.status === "skip").length;
+    const verb = doctests.length === 1 ? "prints" : "print";
+    const shown = res.edited ? "what your edit shows" : "what the page shows";
     if (res.status === "pass") {
       parts.push(el("p", { class: "dlfs-mark dlfs-good", text:
-        `✓ ${good} of ${plural(doctests.length, "statement")} print what the page shows.` }));
+        `✓ ${good} of ${plural(doctests.length, "statement")} ${verb} ${shown}.` }));
     } else if (doctests.length) {
       parts.push(el("p", { class: "dlfs-mark dlfs-bad", text:
-        `✗ ${good} of ${plural(doctests.length, "statement")} print what the page shows.` }));
+        `✗ ${good} of ${plural(doctests.length, "statement")} ${verb} ${shown}.` }));
     } else if (res.status === "done") {
       parts.push(el("p", { class: "dlfs-mark dlfs-good", text: "✓ Ran without an error." }));
     }
@@ -173,6 +189,18 @@
       "and runs the earlier examples again." }));
   }
 
+  // A line of progress with a seconds counter: Python holds its worker, not this page, so the
+  // page counts the seconds. Only the words are announced (the line is not a live region, the
+  // counter hidden from screen readers): the result, when it replaces the line, is.
+  function progressLine(text) {
+    const words = el("span", { text });
+    const seconds = el("span", { "aria-hidden": "true" });
+    const line = el("p", { class: "dlfs-note", "aria-live": "off" }, words, " ", seconds);
+    const started = performance.now();
+    const tick = setInterval(() => { seconds.textContent = `${Math.round((performance.now() - started) / 1000)} s`; }, 1000);
+    return { line, say: (t) => { words.textContent = t; }, done: () => clearInterval(tick) };
+  }
+
   function setupBlock(highlight, ctx) {
     const [first, last] = highlight.dataset.dlfsBlock.split("-").map(Number);
     const original = highlight.querySelector("code").textContent.replace(/\n$/, "");
@@ -195,32 +223,32 @@
 
     async function doRun() {
       if (busy) return;
+      const hadFocus = box.contains(document.activeElement);
       setBusy(true);
+      reset.disabled = true; // its output would no longer match the code
       stop.hidden = false;
+      if (hadFocus && document.activeElement === run) stop.focus(); // Run is disabled: keep the focus
       box.removeAttribute("data-dlfs-status");
-      const status = el("p", { class: "dlfs-note", text: python.started ? "Running…"
-        : `Loading Python for the first Run: about ${mb(ctx.firstDownload)} to download…` });
-      out.replaceChildren(status);
-      const started = performance.now();
-      let said = status.textContent;
-      const tick = setInterval(() => { // Python holds its worker, not this page: count the seconds here
-        status.textContent = `${said} ${Math.round((performance.now() - started) / 1000)} s`;
-      }, 1000);
+      const status = progressLine(python.started ? "Running…" : python.loadingText(ctx));
+      out.replaceChildren(status.line);
+      const edited = code();
       try {
-        const progress = (p) => { said = describeProgress(p, ctx.firstDownload); status.textContent = said; };
         const res = await python.call({ type: "run", page: ctx.page, url: ctx.url, start: first, end: last,
-                                        code: code() }, progress);
-        clearInterval(tick);
-        render(out, res, ctx.blocks);
+                                        code: edited }, (p) => status.say(describeProgress(p)));
+        status.done();
+        render(out, { ...res, edited: edited !== null }, ctx.blocks);
         box.dataset.dlfsStatus = res.status;
       } catch (err) {
         if (err.stopped) stopped(out, err.message === "stopped" ? "this example did not finish." : err.message);
         else out.replaceChildren(el("pre", { class: "dlfs-traceback", text: String(err.message || err) }));
         box.dataset.dlfsStatus = err.stopped && err.message === "stopped" ? "stopped" : "error";
       } finally {
-        clearInterval(tick);
+        status.done();
+        const focusBack = document.activeElement === stop || document.activeElement === document.body;
         stop.hidden = true;
+        reset.disabled = false;
         setBusy(false);
+        if (hadFocus && focusBack) run.focus();
       }
     }
 
@@ -240,7 +268,8 @@
         block.editor.focus();
       } catch (err) {
         out.replaceChildren(el("p", { class: "dlfs-bad", text: String(err.message || err) }));
-        edit.disabled = false;
+      } finally {
+        edit.disabled = false; // from now on it moves the focus into the editor
       }
     });
     reset.addEventListener("click", () => {
@@ -260,8 +289,10 @@
     const result = el("div", { class: "dlfs-output", "data-dlfs-check-result": true, "aria-live": "polite" });
     const about = estimate >= 60 ? ` It takes about ${Math.round(estimate / 60)} minutes in a browser.` : "";
     const note = el("span", { class: "dlfs-note", text:
-      ` Runs the ${plural(examples, "example")} of this page in your browser, with Sybil, as the tests do.${about}` +
-      ` The first run downloads about ${mb(ctx.firstDownload)}.` });
+      ` Runs the ${plural(examples, "example")} of this page (each >>> statement and each code block is one)` +
+      ` in your browser, with Sybil, as the tests do: the page's own code, not your edits.${about}` +
+      ` The first run downloads about ${mb(ctx.firstDownload)}, more if the page draws` +
+      ` (matplotlib, ${mb(ctx.sizes.matplotlib)}) or reads MNIST (${mb(ctx.sizes.mnist)}).` });
     const panel = el("div", { class: "dlfs-check" }, el("div", { class: "dlfs-bar" }, button, stop, note), bar, result);
     const title = document.querySelector(".md-content article h1") || document.querySelector("article h1");
     if (title) title.after(panel); else info.before(panel);
@@ -274,17 +305,18 @@
       bar.hidden = false;
       bar.value = 0;
       for (const k of ["state", "passed", "failed", "total", "seconds"]) delete result.dataset[k];
-      const status = el("p", { class: "dlfs-note", text: python.started ? "Checking…"
-        : `Loading Python: about ${mb(ctx.firstDownload)} to download…` });
-      result.replaceChildren(status);
+      const status = progressLine(python.started ? "Checking…" : python.loadingText(ctx));
+      result.replaceChildren(status.line);
       const started = performance.now();
+      const hadFocus = document.activeElement === button;
+      if (hadFocus) stop.focus();
       try {
         const res = await python.call({ type: "check", page: ctx.page, url: ctx.url }, (p) => {
-          if (p.phase !== "check") { status.textContent = describeProgress(p, ctx.firstDownload); return; }
+          if (p.phase !== "check") { status.say(describeProgress(p)); return; }
           bar.value = p.done;
           const left = estimate ? Math.max(0, estimate - p.elapsed) : 0;
-          status.textContent = `Example ${p.done + 1} of ${p.total} (line ${p.line}), ${Math.round(p.elapsed)} s` +
-            (left >= 10 ? `; about ${left >= 90 ? `${Math.round(left / 60)} min` : `${Math.round(left)} s`} left` : "");
+          status.say(`Example ${p.done + 1} of ${p.total} (line ${p.line} of the page's source)` +
+            (left >= 10 ? `; about ${left >= 90 ? `${Math.round(left / 60)} min` : `${Math.round(left)} s`} left:` : ":"));
         });
         bar.value = res.total;
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -292,7 +324,7 @@
           `${res.failed ? "✗" : "✓"} ${res.passed} of ${plural(res.total, "example")} pass in your browser (${seconds} s).` });
         const failures = res.results.filter((r) => r.status === "fail" || r.status === "error");
         const list = el("ul", {}, ...failures.map((r) => el("li", {},
-          exampleLink(ctx.blocks, r.line, `line ${r.line}`), `: ${r.status === "fail" ? "printed something else" : "raised an error"}`,
+          exampleLink(ctx.blocks, r.line, `line ${r.line} of the page's source`), `: ${r.status === "fail" ? "printed something else" : "raised an error"}`,
           el("pre", { class: "dlfs-traceback", text: r.message.replace(/^Exception raised:\n/, "") }))));
         result.replaceChildren(summary, ...(failures.length ? [list] : []));
         Object.assign(result.dataset, { passed: res.passed, failed: res.failed, total: res.total,
@@ -302,9 +334,12 @@
         else result.replaceChildren(el("pre", { class: "dlfs-traceback", text: String(err.message || err) }));
         result.dataset.state = err.stopped && err.message === "stopped" ? "stopped" : "error";
       } finally {
+        status.done();
+        const focusBack = document.activeElement === stop || document.activeElement === document.body;
         stop.hidden = true;
         bar.hidden = true;
         setBusy(false);
+        if (hadFocus && focusBack) button.focus();
       }
     });
     stop.addEventListener("click", () => python.end("stopped"));
@@ -317,7 +352,9 @@
     const ctx = {
       page: info.dataset.dlfsPage,
       url: base + "pages/" + info.dataset.dlfsPage + ".txt",
-      firstDownload: sizes.python + sizes.numpy + sizes.examples,
+      sizes,
+      firstDownload: sizes.python + sizes.numpy + sizes.examples, // gzip, as a compressing host sends them
+      firstUnpacked: sizes.unpacked.python + sizes.unpacked.numpy + sizes.unpacked.examples,
       blocks: [],
     };
     document.head.append(el("link", { rel: "stylesheet", href: base + "run.css" }));

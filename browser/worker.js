@@ -115,6 +115,8 @@ async function ensureFor(id, text) {
     const errors = [];
     await pyodide.loadPackage("matplotlib", { messageCallback: () => {}, errorCallback: (e) => errors.push(e) });
     requireLoaded(["matplotlib"], errors);
+    // Its font cache is built on first import, with a note on stderr: here, not in an example's output.
+    pyodide.runPython("import matplotlib.font_manager");
     loaded.matplotlib = true;
   }
   if (!loaded.mnist && needsMnist.test(text)) {

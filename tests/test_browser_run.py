@@ -178,12 +178,34 @@ def test_stop_ends_a_long_run_and_the_next_run_starts_again(chromium, server) ->
                                arg=box.element_handle())
         stop = box.locator("[data-dlfs-stop]")
         assert stop.is_visible() and page.locator("[data-dlfs-run]").first.is_disabled()
+        assert box.locator("[data-dlfs-reset]").is_disabled(), "no Reset under a running edit"
         stop.click()
         page.wait_for_function("b => b.dataset.dlfsStatus === 'stopped'", arg=box.element_handle(), timeout=10_000)
         assert "Stopped" in box.locator("[data-dlfs-output]").inner_text()
         box.locator("[data-dlfs-reset]").click()
-        assert run(page, box) == "pass", "a new Python runs the page again"
+        box.locator("[data-dlfs-run]").click()
+        assert "Starting Python again" in box.locator("[data-dlfs-output]").inner_text(), "not 'the first Run'"
+        page.wait_for_function("b => b.hasAttribute('data-dlfs-status')", arg=box.element_handle(), timeout=LOAD)
+        assert box.get_attribute("data-dlfs-status") == "pass", "a new Python runs the page again"
         assert "Ran the 4 earlier examples" in box.locator("[data-dlfs-output]").inner_text()
+
+
+def test_a_figure_drawn_in_the_browser_shows_as_an_image(chromium, server) -> None:
+    with reader(chromium, server, "numerical-diff/") as (page, requests):
+        box = page.locator("[data-dlfs-example]").nth(1)
+        assert not [u for u in requests.under("assets/dlfs/") if "matplotlib" in u]
+        edit(box, "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([0, 1, 2], [0, 1, 4])\n")
+        assert run(page, box) == "done"
+        assert any("matplotlib-" in u for u in requests.under("assets/dlfs/")), "matplotlib is fetched to draw"
+        image = box.locator("[data-dlfs-output] img.dlfs-figure")
+        assert image.count() == 1
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+        svg = image.evaluate("img => fetch(img.src).then(r => r.text())")
+        assert "<svg" in svg and "<path" in svg, svg[:200]
+        assert image.get_attribute("alt"), "the image has a text alternative"
+        box.locator("[data-dlfs-reset]").click()
+        assert run(page, box) in ("pass", "done")
+        assert box.locator("img.dlfs-figure").count() == 0, "a figure is shown once, not again by the next Run"
 
 
 @pytest.mark.parametrize("chapter", ["numerical-diff", "gradients", "learning"])

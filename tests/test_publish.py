@@ -123,7 +123,7 @@ def test_a_record_of_another_commit_verifies_nothing(tmp_path: Path) -> None:
              "pages": {"docs/learning.md": {"collected": 3, "passed": 3, "failed": 0, "skipped": 0}}}
     provenance._build.update(commit="1" * 40, dirty=False, date="2026-01-02", record=other)
     assert 'data-dlfs-stamp="unverified"' in provenance.stamp("learning", 2)
-    assert "results are of another commit, `0000000`" in provenance.stamp("learning", 2)
+    assert "results it found are of another commit, `0000000`" in provenance.stamp("learning", 2)
     other["commit"] = "1" * 40
     assert 'data-dlfs-stamp="verified"' in provenance.stamp("learning", 2)
     other["pages"]["docs/learning.md"]["passed"] = 2  # type: ignore[index]

@@ -121,7 +121,8 @@ def on_env(env, config: MkDocsConfig, files: Files):
     if "error" in _state:
         raise PluginError(f"Run in the browser: {_state['error']}")
     groups = _state["manifest"]["groups"]
-    sizes = {name: groups[name]["gzip_bytes"] for name in groups}
+    sizes: dict = {name: groups[name]["gzip_bytes"] for name in groups}  # as a compressing host sends them
+    sizes["unpacked"] = {name: groups[name]["bytes"] for name in groups}
     _state["sizes"] = json.dumps(sizes).replace('"', "&quot;")
     first = sum(groups[g]["gzip_bytes"] for g in ("python", "numpy", "examples"))
     log.info("run in the browser: %d files; the first Run downloads %.1f MB (gzip)",

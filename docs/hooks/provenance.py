@@ -65,15 +65,16 @@ def stamp(page: str, figures: int) -> str:
     short = commit[:7] or "an unknown commit"
     counts = (record or {}).get("pages", {}).get(f"docs/{page}.md")
     drawn = f"{figures} figure{'s' if figures != 1 else ''}" if figures else "no figures"
-    built = (f"This build, of commit `{short}` on {_build['date']}, drew {drawn} for this page from "
-             f"that commit's code (`dlfs/book/{page.replace('-', '_')}.py`).")
+    built = (f"Built on {_build['date']} from commit `{short}`, whose code "
+             f"(`dlfs/book/{page.replace('-', '_')}.py`) drew {drawn} for this page.")
     attrs = f'data-commit="{commit}" data-figures="{figures}"'
     if record is None or counts is None:
         verdict, state = ("**Not verified by this build:** it found no test results for this page "
-                          "(`make test` writes them)."), "unverified"
+                          "(`make test` writes them), so it makes no claim that the examples pass."), "unverified"
     elif record.get("commit") != commit:
-        verdict, state = (f"**Not verified by this build:** its test results are of another commit, "
-                          f"`{record.get('commit', '?')[:7]}`."), "unverified"
+        verdict, state = (f"**Not verified by this build:** the test results it found are of another commit, "
+                          f"`{record.get('commit', '?')[:7]}`, so it makes no claim that this page's examples "
+                          f"pass."), "unverified"
     else:
         n, passed, failed = counts["collected"], counts["passed"], counts["failed"]
         attrs += f' data-examples="{n}" data-passed="{passed}" data-failed="{failed}"'
