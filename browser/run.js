@@ -224,10 +224,11 @@
     async function doRun() {
       if (busy) return;
       const hadFocus = box.contains(document.activeElement);
+      const onRun = document.activeElement === run;
       setBusy(true);
       reset.disabled = true; // its output would no longer match the code
       stop.hidden = false;
-      if (hadFocus && document.activeElement === run) stop.focus(); // Run is disabled: keep the focus
+      if (onRun) stop.focus(); // Run is disabled now: the focus goes to Stop, not to the page
       box.removeAttribute("data-dlfs-status");
       const status = progressLine(python.started ? "Running…" : python.loadingText(ctx));
       out.replaceChildren(status.line);
@@ -300,6 +301,7 @@
 
     button.addEventListener("click", async () => {
       if (busy) return;
+      const hadFocus = document.activeElement === button;
       setBusy(true);
       stop.hidden = false;
       bar.hidden = false;
@@ -308,8 +310,7 @@
       const status = progressLine(python.started ? "Checking…" : python.loadingText(ctx));
       result.replaceChildren(status.line);
       const started = performance.now();
-      const hadFocus = document.activeElement === button;
-      if (hadFocus) stop.focus();
+      if (hadFocus) stop.focus(); // the button is disabled now: the focus goes to Stop
       try {
         const res = await python.call({ type: "check", page: ctx.page, url: ctx.url }, (p) => {
           if (p.phase !== "check") { status.say(describeProgress(p)); return; }

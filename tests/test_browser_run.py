@@ -123,7 +123,10 @@ def test_running_a_later_example_runs_the_earlier_ones_first_and_says_so(chromiu
         third = page.locator("[data-dlfs-example]").nth(2)
         third.locator("[data-dlfs-run]").focus()
         page.keyboard.press("Enter")  # keyboard only
+        assert third.locator("[data-dlfs-stop]").evaluate("b => b === document.activeElement"), (
+            "Run disables itself: the focus moves to Stop, not to the page")
         page.wait_for_function("b => b.hasAttribute('data-dlfs-status')", arg=third.element_handle())
+        assert third.locator("[data-dlfs-run]").evaluate("b => b === document.activeElement"), "and back to Run"
         output = third.locator("[data-dlfs-output]").inner_text()
         assert re.search(r"Ran the \d+ earlier examples of this page first", output), output
         assert third.get_attribute("data-dlfs-status") in ("pass", "done")
