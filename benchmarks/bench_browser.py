@@ -22,19 +22,18 @@ which the pages show before a check.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
-import functools
-import http.server
 import json
 import os
 import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+from dlfs.book.headless import CHROMIUM, FLAGS, serve
 from dlfs.download import atomic_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,9 +41,6 @@ DEFAULT_OUT = ROOT / "benchmarks" / "results" / "bench_browser.json"
 ESTIMATES = ROOT / "browser" / "check-seconds.json"
 PAGES = ["index", "numerical-diff", "gradients", "gradient-descent", "learning", "backprop", "gradient-check",
          "training", "making-training-work"]
-CHROMIUM = os.environ.get("DLFS_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 NATIVE = """
 import json, sys, time
 start = time.perf_counter()
@@ -54,11 +50,6 @@ result = check_page(text, sys.argv[1])
 print(json.dumps({"total": result["total"], "passed": result["passed"], "seconds": result["seconds"],
                   "process_seconds": time.perf_counter() - start}))
 """
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 def build(site: Path) -> float:
@@ -94,14 +85,12 @@ def main() -> None:
                     "environment": {"date": datetime.datetime.now().isoformat(timespec="seconds"),
                                     "python": platform.python_version(), "cpu_count": os.cpu_count(),
                                     "load_average_start": os.getloadavg()[0]}}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as running:
         site = args.site
         if site is None:
             site = Path(tmp) / "site"
             report["build_seconds"] = build(site)
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        base = running.enter_context(serve(site))  # once the site is built
 
         def refuse_others(route) -> None:
             if route.request.url.startswith((base, "data:", "blob:")):
@@ -154,8 +143,6 @@ def main() -> None:
                 page.close()
             context.close()
             browser.close()
-        httpd.shutdown()
-        httpd.server_close()
     report["environment"]["load_average_end"] = os.getloadavg()[0]
     print(f"cold first Run: {', '.join(f'{s:.2f}' for s in cold)} s; requests refused: {len(report['refused'])}")
     with atomic_file(args.out, "w") as out:

@@ -83,6 +83,23 @@
     for (const button of runButtons) button.disabled = value;
   }
 
+  // While `work` runs: every Run and Check disabled, this one's Stop shown. The focus, if it was
+  // on `button` (disabled now), goes to Stop, not to the page, and comes back when the work ends.
+  async function whileBusy(button, stop, work) {
+    const onButton = document.activeElement === button;
+    setBusy(true);
+    stop.hidden = false;
+    if (onButton) stop.focus();
+    try {
+      await work();
+    } finally {
+      const lost = document.activeElement === stop || document.activeElement === document.body;
+      stop.hidden = true;
+      setBusy(false);
+      if (onButton && lost) button.focus();
+    }
+  }
+
   let editorLoading = null;
   function loadEditor() { // the editor's bundle, on the first Edit only
     editorLoading = editorLoading || new Promise((resolve, reject) => {
@@ -221,14 +238,8 @@
     // null: the page's own code, whose examples Sybil already read from the page
     const code = () => (block.editor && block.editor.getValue() !== original ? block.editor.getValue() + "\n" : null);
 
-    async function doRun() {
-      if (busy) return;
-      const hadFocus = box.contains(document.activeElement);
-      const onRun = document.activeElement === run;
-      setBusy(true);
+    const doRun = () => busy || whileBusy(run, stop, async () => {
       reset.disabled = true; // its output would no longer match the code
-      stop.hidden = false;
-      if (onRun) stop.focus(); // Run is disabled now: the focus goes to Stop, not to the page
       box.removeAttribute("data-dlfs-status");
       const status = progressLine(python.started ? "Running…" : python.loadingText(ctx));
       out.replaceChildren(status.line);
@@ -236,7 +247,6 @@
       try {
         const res = await python.call({ type: "run", page: ctx.page, url: ctx.url, start: first, end: last,
                                         code: edited }, (p) => status.say(describeProgress(p)));
-        status.done();
         render(out, { ...res, edited: edited !== null }, ctx.blocks);
         box.dataset.dlfsStatus = res.status;
       } catch (err) {
@@ -245,13 +255,9 @@
         box.dataset.dlfsStatus = err.stopped && err.message === "stopped" ? "stopped" : "error";
       } finally {
         status.done();
-        const focusBack = document.activeElement === stop || document.activeElement === document.body;
-        stop.hidden = true;
         reset.disabled = false;
-        setBusy(false);
-        if (hadFocus && focusBack) run.focus();
       }
-    }
+    });
 
     run.addEventListener("click", doRun);
     stop.addEventListener("click", () => python.end("stopped"));
@@ -299,18 +305,13 @@
     if (title) title.after(panel); else info.before(panel);
     runButtons.push(button);
 
-    button.addEventListener("click", async () => {
-      if (busy) return;
-      const hadFocus = document.activeElement === button;
-      setBusy(true);
-      stop.hidden = false;
+    button.addEventListener("click", () => busy || whileBusy(button, stop, async () => {
       bar.hidden = false;
       bar.value = 0;
       for (const k of ["state", "passed", "failed", "total", "seconds"]) delete result.dataset[k];
       const status = progressLine(python.started ? "Checking…" : python.loadingText(ctx));
       result.replaceChildren(status.line);
       const started = performance.now();
-      if (hadFocus) stop.focus(); // the button is disabled now: the focus goes to Stop
       try {
         const res = await python.call({ type: "check", page: ctx.page, url: ctx.url }, (p) => {
           if (p.phase !== "check") { status.say(describeProgress(p)); return; }
@@ -336,13 +337,9 @@
         result.dataset.state = err.stopped && err.message === "stopped" ? "stopped" : "error";
       } finally {
         status.done();
-        const focusBack = document.activeElement === stop || document.activeElement === document.body;
-        stop.hidden = true;
         bar.hidden = true;
-        setBusy(false);
-        if (hadFocus && focusBack) button.focus();
       }
-    });
+    }));
     stop.addEventListener("click", () => python.end("stopped"));
   }
 

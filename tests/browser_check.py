@@ -14,11 +14,8 @@ fresh browser context (a fresh Python); every request that would leave
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -61,39 +58,32 @@ def check(page, timeout: int) -> dict:
 def check_all(site: Path, chapters: list[str], out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.test_docs_browser import CHROMIUM, FLAGS, _QuietHandler
+    from dlfs.book.headless import CHROMIUM, FLAGS, serve
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
     results: dict[str, dict] = {}
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-            for chapter in chapters:
-                requests = Requests(base)
-                context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-                context.route("**/*", requests.route)
-                errors: list[str] = []
-                start = time.perf_counter()
-                try:
-                    page = context.new_page()
-                    page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
-                    page.set_default_timeout(TIMEOUT)
-                    page.goto(base + ("" if chapter == "index" else f"{chapter}/"), wait_until="load")
-                    result = check(page, timeout=TIMEOUT)
-                except Exception as error:  # recorded: the test reports it for this chapter
-                    result = {"state": "error", "text": f"{type(error).__name__}: {error}"}
-                finally:
-                    context.close()
-                results[chapter] = {**result, "refused": requests.refused, "page_errors": errors,
-                                    "seconds": round(time.perf_counter() - start, 1)}
-                with atomic_file(out, "w") as f:  # after each chapter: a partial record is still true
-                    json.dump(results, f, indent=1)
-            browser.close()
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(site) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        for chapter in chapters:
+            requests = Requests(base)
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+            context.route("**/*", requests.route)
+            errors: list[str] = []
+            start = time.perf_counter()
+            try:
+                page = context.new_page()
+                page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+                page.set_default_timeout(TIMEOUT)
+                page.goto(base + ("" if chapter == "index" else f"{chapter}/"), wait_until="load")
+                result = check(page, timeout=TIMEOUT)
+            except Exception as error:  # recorded: the test reports it for this chapter
+                result = {"state": "error", "text": f"{type(error).__name__}: {error}"}
+            finally:
+                context.close()
+            results[chapter] = {**result, "refused": requests.refused, "page_errors": errors,
+                                "seconds": round(time.perf_counter() - start, 1)}
+            with atomic_file(out, "w") as f:  # after each chapter: a partial record is still true
+                json.dump(results, f, indent=1)
+        browser.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from dlfs.book import PAGES as BOOK_PAGES
+from dlfs.book.headless import CHROMIUM, FLAGS, serve
 from tests.verification import results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,6 +118,29 @@ def built_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 WANT_BROWSER_CHECKS = pytest.StashKey[bool]()
 EVERY_CHAPTER_TEST = "test_every_chapter_passes_in_the_browser"
 _browser_checks: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="module")
+def server(built_site: BuiltSite):
+    """The built site over HTTP on 127.0.0.1, on a free port: its URL."""
+    with serve(built_site.path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium (Debian's, with `dlfs.book.headless.FLAGS`), through Playwright."""
+    if not shutil.which(CHROMIUM):
+        message = f"no Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
+    with sync_api.sync_playwright() as p:
+        # Playwright gives Chromium a fresh temporary --user-data-dir of its own
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -12,11 +12,7 @@ as soon as the site is built, beside the rest of the suite.
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import re
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -24,36 +20,12 @@ import pytest
 from dlfs.book.examples import parse_page
 from tests.browser_check import Requests, check
 from tests.conftest import browser_check_results
-from tests.test_docs_browser import ARTIFACTS, CHROMIUM, FLAGS, _QuietHandler
+from tests.test_docs_browser import ARTIFACTS
 
 ROOT = Path(__file__).resolve().parents[1]
 LOAD = 180_000  # ms: Python's first start, on a busy machine
 CHAPTERS = ["numerical-diff", "gradients", "gradient-descent", "learning", "backprop", "gradient-check",
             "training", "making-training-work"]
-
-
-@pytest.fixture(scope="module")
-def server(built_site):
-    handler = functools.partial(_QuietHandler, directory=str(built_site.path))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not shutil.which(CHROMIUM):
-        message = f"no Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)"
-        if __import__("os").environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @contextlib.contextmanager

@@ -10,26 +10,13 @@ would leave 127.0.0.1 is refused and fails the test. Screenshots are kept in
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
-import os
 import re
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("DLFS_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-    "--disable-default-apps", "--disable-extensions", "--metrics-recording-only",
-    # names resolve to nothing, so even a request Playwright does not see stays home
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 # the pages opened: a chapter with math and figures, and the notebook
 PAGES = {
     "chapter": "gradients/",
@@ -61,40 +48,8 @@ def notebook_has_math() -> bool:
     return re.search(r"\$[^$\s][^$]*\$", text) is not None
 
 
-@pytest.fixture(scope="module")
-def server(built_site):
-    """The built site over HTTP on 127.0.0.1, on a free port."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site.path))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args) -> None:  # keep pytest's output clean
-        pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM):
-        message = f"no Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
-    with sync_api.sync_playwright() as p:
-        # Playwright gives Chromium a fresh temporary --user-data-dir of its own
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser
-        browser.close()
-
-
 @contextlib.contextmanager
-def visit(browser, url: str, base: str, scheme: str = "light"):
+def visit(chromium, url: str, base: str, scheme: str = "light"):
     """Open `url` in a fresh context, refusing any request that leaves `base`.
 
     Yields the page and a log: the URLs it requested, those refused, its errors.
@@ -108,7 +63,7 @@ def visit(browser, url: str, base: str, scheme: str = "light"):
             log["refused"].append(r.request.url)
             r.abort()
 
-    context = browser.new_context(
+    context = chromium.new_context(
         viewport={"width": 1280, "height": 900}, color_scheme=scheme, service_workers="block",
     )
     try:
@@ -131,9 +86,9 @@ def assert_stayed_home(log: dict, base: str) -> None:
 
 
 @pytest.mark.parametrize("kind", PAGES)
-def test_page_reads_offline_with_math_and_figures(browser, server, kind: str) -> None:
+def test_page_reads_offline_with_math_and_figures(chromium, server, kind: str) -> None:
     url = server + PAGES[kind]
-    with visit(browser, url, server) as (page, log):
+    with visit(chromium, url, server) as (page, log):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{kind}-light.png"), full_page=True)
         assert_stayed_home(log, server)
@@ -159,9 +114,9 @@ def test_page_reads_offline_with_math_and_figures(browser, server, kind: str) ->
             assert response.ok and b"# %%" in response.body()
 
 
-def test_dark_scheme_renders(browser, server) -> None:
+def test_dark_scheme_renders(chromium, server) -> None:
     """The slate scheme works too (a screenshot to look at: figures sit on white cards)."""
-    with visit(browser, server + PAGES["chapter"], server, scheme="dark") as (page, log):
+    with visit(chromium, server + PAGES["chapter"], server, scheme="dark") as (page, log):
         assert page.evaluate("() => document.body.getAttribute('data-md-color-scheme')") == "slate"
         figure = page.locator("figure").first
         if figure.count():

@@ -22,12 +22,12 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from dlfs.book.headless import CHROMIUM
 from tests.conftest import BuiltSite
 from tests.test_docs_build import nav_pages, page_html
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("DLFS_CHROMIUM", "/usr/bin/chromium")
 RAW_TEX = re.compile(r"\\(?:frac|partial|nabla|sum|sqrt|mathrm|left|right|begin|cdot)\b|\$\$|\\\(|\\\)|\\\[|\\\]")
 MIN_DRAWING_OPS = 100  # a drawn figure has thousands of path operators; a broken one has none
 

@@ -28,11 +28,8 @@ It needs the ``docs`` extra (BeautifulSoup, Playwright), Chromium and poppler-ut
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import functools
 import hashlib
-import http.server
 import logging
 import os
 import posixpath
@@ -40,9 +37,8 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -50,19 +46,12 @@ from urllib.parse import urlsplit, urlunsplit
 from bs4 import BeautifulSoup
 from mkdocs.utils.yaml import yaml_load
 
+from dlfs.book.headless import CHROMIUM, FLAGS, serve
 from dlfs.download import atomic_file
 
 log = logging.getLogger("dlfs.book.pdf")
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("DLFS_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-    "--disable-default-apps", "--disable-extensions",
-    # names resolve to nothing, so even a request Playwright does not see stays home
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 PRINT_PAGE = "book-print.html"  # served from memory at the site root, never written
 NUMBERED = re.compile(r"^\s*(\d+)\.\s+(.*)$")  # nav titles such as "1. Numerical differentiation"
 URL_ATTRS = ("href", "src", "data", "poster")
@@ -308,24 +297,6 @@ def print_page(site: Path, config: Path, stamp: str) -> tuple[str, list[Part]]:
 
 
 # ---------------------------------------------------------------- printing
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve(site: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 PDF_OPTIONS: dict[str, Any] = {
