@@ -26,12 +26,13 @@ import time
 import traceback
 import unittest
 import warnings
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
 from typing import Any
 
 import numpy as np
 from sybil import Document, Example
-from sybil.evaluators.doctest import NUMBER
+from sybil.evaluators.doctest import NUMBER, DocTestEvaluator, DocTestRunner
 from sybil.example import SybilFailure
 from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, SkipParser
 from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
@@ -44,14 +45,42 @@ OPTIONS = ELLIPSIS | NORMALIZE_WHITESPACE | NUMBER
 WARNINGS = "error"
 
 
+class OutputRecorder(DocTestRunner):
+    """Sybil's doctest runner, which also keeps what the last example printed (`got`).
+
+    doctest hands the output to `report_success` or `report_failure`, the
+    hooks it documents for subclasses; an example that raised has no output
+    (`got` is None).
+    """
+
+    got: str | None = None
+
+    def report_success(self, out: Any, test: Any, example: Any, got: str) -> None:
+        self.got = got
+        super().report_success(out, test, example, got)
+
+    def report_failure(self, out: Any, test: Any, example: Any, got: str) -> None:
+        self.got = got
+        super().report_failure(out, test, example, got)
+
+
+def _recording(evaluator: DocTestEvaluator) -> DocTestEvaluator:
+    evaluator.runner = OutputRecorder(OPTIONS)
+    return evaluator
+
+
 def page_parsers() -> list[Parser]:
     """The parsers of the pages: ```python fences (doctest or plain), skip and clear-namespace."""
-    return [PythonCodeBlockParser(doctest_optionflags=OPTIONS), SkipParser(), ClearNamespaceParser()]
+    code = PythonCodeBlockParser(doctest_optionflags=OPTIONS)
+    _recording(code.doctest_parser.evaluator)
+    return [code, SkipParser(), ClearNamespaceParser()]
 
 
 def docstring_parsers() -> list[Parser]:
     """The parser of the docstrings in ``dlfs/``."""
-    return [DocTestParser(optionflags=OPTIONS)]
+    parser = DocTestParser(optionflags=OPTIONS)
+    _recording(parser.string_parser.evaluator)
+    return [parser]
 
 
 def docstring_setup(namespace: dict[str, Any]) -> None:
@@ -90,26 +119,21 @@ def kind(example: Example) -> str:
     return "code" if type(example.region.evaluator).__name__ == "PythonEvaluator" else "directive"
 
 
-_DIFFERENCE = re.compile(r"^(?:Expected:\n(?P<want>.*?)|Expected nothing\n)(?:Got:\n(?P<got>.*)|Got nothing\n?)$",
-                         re.DOTALL)
-
-
-def _dedent(text: str | None) -> str:
-    return "" if text is None else "".join(line[4:] for line in text.splitlines(keepends=True))
-
-
 def evaluate(example: Example) -> dict[str, Any]:
     """Run one example as pytest does, and say how it went; never raises.
 
     Returns a dict: ``line``, ``kind``, ``status`` (``"pass"``, ``"fail"``:
     a doctest printed something else, ``"error"``: the code raised, or
     ``"skip"``), ``stdout``, ``message`` (the failure or the traceback),
-    ``seconds``; for a doctest also ``source`` and ``want``, and ``got``
-    when it failed.
+    ``seconds``; for a doctest also ``source``, ``want`` and ``got``, what it
+    printed (None if it raised or was skipped).
     """
     result: dict[str, Any] = {"line": example.line, "kind": kind(example), "message": ""}
+    recorder = getattr(example.region.evaluator, "runner", None)
     if result["kind"] == "doctest":
-        result |= {"source": example.parsed.source, "want": example.parsed.want}
+        result |= {"source": example.parsed.source, "want": example.parsed.want, "got": None}
+        if isinstance(recorder, OutputRecorder):
+            recorder.got = None
     out = io.StringIO()
     start = time.perf_counter()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -122,15 +146,14 @@ def evaluate(example: Example) -> dict[str, Any]:
             raised = failure.result.startswith("Exception raised:")
             result["message"] = _without_doctest_frames(failure.result) if raised else failure.result
             result["status"] = "error" if raised else "fail"
-            difference = _DIFFERENCE.match(failure.result)
-            if difference:
-                result["got"] = _dedent(difference["got"])
         except unittest.SkipTest as skip:
             result |= {"status": "skip", "message": str(skip)}
         except BaseException:  # the example's own error (KeyboardInterrupt too), shown to the reader
             result |= {"status": "error", "message": user_traceback()}
     result["seconds"] = time.perf_counter() - start
     result["stdout"] = out.getvalue()
+    if result["kind"] == "doctest" and isinstance(recorder, OutputRecorder):
+        result["got"] = recorder.got
     return result
 
 
@@ -151,3 +174,76 @@ def user_traceback() -> str:
                       or "/sybil/" in f.filename)]
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
     return "".join(lines + traceback.format_exception_only(kind_, value))
+
+
+# ------------------------------------------------- reading an output as the page does
+# The numbers doctest's NUMBER option compares, as Sybil's OutputChecker finds them.
+_SYBIL_NUMBER = re.compile(r"[+-]?\d*\.\d+(?:[Ee][+-]?\d+)?|[+-]?\d+\.(?:[Ee][+-]?\d+)?|[+-]?\d+[Ee][+-]?\d+")
+_ANY_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])")
+SMALL = 1e-6  # below this a printed number is suspect: rounding noise, unless shown otherwise
+
+
+def _precision(number: str) -> int:
+    """Decimal places a number is written to: ``0.20`` -> 2, ``3e-08`` -> 8, ``1.5e+00`` -> 1."""
+    mantissa, _, exponent = number.lower().partition("e")
+    return len(mantissa.partition(".")[2]) - int(exponent or 0)
+
+
+def _at(number: str, places: int) -> str:
+    try:
+        return str(Decimal(number).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
+    except InvalidOperation:
+        return number
+
+
+def reading(want: str, got: str | None) -> str | None:
+    """What a reader compares with the page: `got`, less what the page elides and the digits it leaves out.
+
+    Whitespace is collapsed (``NORMALIZE_WHITESPACE``); a number that Python
+    prints with more digits than the page (``NUMBER``) is rounded to the
+    page's; what the page's ``...`` stands for (a time) is ``...``. Two runs
+    print the same thing, for a reader, when their readings are equal.
+
+    >>> reading("loss 0.2\\n", "loss 0.2000049\\n") == reading("loss 0.2\\n", "loss 0.1999951\\n")
+    True
+    >>> reading("W1 2e-08\\n", "W1 2e-08\\n") == reading("W1 2e-08\\n", "W1 6e-09\\n")
+    False
+    >>> reading("took ... s, loss 1.50\\n", "took 3.2 s, loss 1.50\\n")
+    'took ... s, loss 1.50'
+    """
+    if got is None:
+        return None
+    want, got = " ".join(want.split()), " ".join(got.split())
+    wants, gots = list(_SYBIL_NUMBER.finditer(want)), list(_SYBIL_NUMBER.finditer(got))
+    if len(wants) == len(gots):  # as NUMBER aligns them
+        parts, end = [], 0
+        for w, g in zip(wants, gots):
+            text = g.group()
+            if _precision(text) > _precision(w.group()):
+                text = _at(text, _precision(w.group()))
+            parts += [got[end:g.start()], text]
+            end = g.end()
+        got = "".join(parts) + got[end:]
+    if "..." in want:
+        match = re.fullmatch("(.*?)".join(re.escape(piece) for piece in want.split("...")), got, re.DOTALL)
+        if match:
+            pieces, end = [], 0
+            for i in range(1, (match.lastindex or 0) + 1):
+                pieces += [got[end:match.start(i)], "..."]
+                end = match.end(i)
+            got = "".join(pieces) + got[end:]
+    return got
+
+
+def small_numbers(text: str) -> list[str]:
+    """The numbers written in `text` whose size is below `SMALL` (1e-6), zero left out.
+
+    >>> small_numbers("W1 3e-08, b1 1e+00, eps 2.2e-16, h 1e-4")
+    ['3e-08', '2.2e-16']
+    """
+    found = []
+    for m in _ANY_NUMBER.finditer(text):
+        value = abs(float(m.group()))
+        if 0 < value < SMALL:
+            found.append(m.group())
+    return found

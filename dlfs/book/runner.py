@@ -168,8 +168,8 @@ def check_page(text: str, path: str = "page.md", progress: Progress = _quiet) ->
     dict
         ``total``, ``passed`` (skipped examples count as passed, as in
         pytest's count of a page), ``failed``, ``seconds``, and
-        ``results``: for each example its line, status and seconds, and the
-        message of each one that failed.
+        ``results``: for each example its line, status and seconds, what a
+        doctest printed (``got``), and the message of each one that failed.
     """
     examples = list(parse_page(text, path).examples())
     start = time.perf_counter()
@@ -178,7 +178,8 @@ def check_page(text: str, path: str = "page.md", progress: Progress = _quiet) ->
         progress({"phase": "check", "done": n, "total": len(examples), "line": example.line,
                   "elapsed": time.perf_counter() - start})
         result = evaluate(example)
-        keep = ("line", "status", "seconds") + (("message", "stdout") if result["status"] in ("fail", "error") else ())
+        keep = ("line", "status", "seconds") + (("got",) if "got" in result else ()) + (
+            ("message", "stdout") if result["status"] in ("fail", "error") else ())
         results.append({k: result[k] for k in keep})
     failed = sum(r["status"] in ("fail", "error") for r in results)
     return {"path": path, "total": len(results), "passed": len(results) - failed, "failed": failed,
