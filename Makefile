@@ -7,7 +7,7 @@ NPM_STAMP := node_modules/.dlfs-installed
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true
 
-.PHONY: setup lint test serve site pdf train bench bench-build clean
+.PHONY: setup lint test serve site pdf train bench bench-build portability clean
 
 # One BLAS thread for tests and builds: the matrices are small, and on two busy
 # cores OpenBLAS threads waiting on each other made them several times slower.
@@ -69,6 +69,12 @@ bench: $(STAMP)
 # parallel build (BASE), interleaved; writes benchmarks/results/bench_build.json.
 bench-build: setup
 	$(BIN)/python benchmarks/bench_build.py
+
+# Every example under each OpenBLAS kernel this CPU runs, with 1 and 2 threads, each with an
+# empty book cache: what prints differently, and the small numbers cleared for CI
+# (benchmarks/results/portability.json, committed). Run it before a stop; about 15 minutes.
+portability: $(STAMP)
+	$(BIN)/python benchmarks/portability.py
 
 clean:
 	rm -rf $(VENV) node_modules site test-artifacts .cache .pytest_cache .hypothesis .mypy_cache .ruff_cache
