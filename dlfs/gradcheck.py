@@ -92,3 +92,21 @@ def gradient_check(net: Network, x: np.ndarray, t: np.ndarray, *,
                                 float((diff / scale).max()), int(checked.sum()))
     return result
 # --8<-- [end:gradient_check]
+
+
+# --8<-- [start:format_error]
+def format_error(value: float, noise: float = 1e-6) -> str:
+    """How a difference should be printed: its size to one digit, or ``"< 1e-06"`` below `noise`.
+
+    Below the noise level a relative error is rounding noise: its digits
+    depend on the order in which the sums were added up, so another
+    processor, BLAS kernel or thread count prints others. Only the bound
+    is the same everywhere.
+
+    Examples
+    --------
+    >>> format_error(0.667), format_error(9.7e-08), format_error(3e-13, noise=1e-11)
+    ('7e-01', '< 1e-06', '< 1e-11')
+    """
+    return f"< {noise:.0e}" if value < noise else f"{value:.0e}"
+# --8<-- [end:format_error]

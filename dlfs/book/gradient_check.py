@@ -118,10 +118,10 @@ def draw_gradient_check() -> Figure:
     left.set_ylabel("mean absolute difference")
     right.set_title("Max relative error")
     right.set_ylabel("max |a − b| / max(|a|, |b|, 1e-8)")
-    right.axhline(1e-7, color="0.3", linestyle="--", linewidth=1)
+    right.axhline(1e-6, color="0.3", linestyle="--", linewidth=1)
     right.axhline(1e-3, color="C3", linestyle="--", linewidth=1)
     margin = right.get_yaxis_transform()  # x in axes units, y in data units
-    right.text(1.02, 1e-7, "1e-7: fine\nbelow", transform=margin, va="center", fontsize=8, color="0.3")
+    right.text(1.02, 1e-6, "1e-6: fine\nbelow", transform=margin, va="center", fontsize=8, color="0.3")
     right.text(1.02, 1e-3, "1e-3: a bug\nabove", transform=margin, va="center", fontsize=8, color="C3")
     for ax in (left, right):
         ax.set_yscale("log")
