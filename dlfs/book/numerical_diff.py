@@ -41,6 +41,16 @@ def errors_at_one(steps: np.ndarray) -> dict[str, np.ndarray]:
 STEPS = np.logspace(-16, 0, 161)
 
 
+def running_median(values: np.ndarray, width: int = 5) -> np.ndarray:
+    """Each value replaced by the median of it and its `width` neighbors on each side.
+
+    Where rounding makes a curve noisy, its single lowest point is a lucky
+    cancellation; the median of the steps around a point is the error to
+    expect there.
+    """
+    return np.array([np.median(values[max(0, i - width):i + width + 1]) for i in range(len(values))])
+
+
 def draw_tangent() -> Figure:
     """Analytic tangent vs central and forward differences of x**3 at x = 1, h = 0.5."""
     x, h = 1.0, 0.5
@@ -64,22 +74,25 @@ def draw_tangent() -> Figure:
 
 
 def draw_error_vs_h() -> Figure:
-    """Error of each difference against h, log-log, with the smallest errors marked."""
+    """Error of each difference against h, log-log, with its running median and the sweet spots marked."""
     errors = errors_at_one(STEPS)
     eps = np.finfo(float).eps
     fig, ax = new_figure(figsize=(8.6, 4.6))
     for method in ("forward", "backward", "central"):
         err = errors[method].copy()
+        typical = running_median(err)
         err[err == 0] = np.nan  # an exact hit has no logarithm: leave a gap
-        ax.plot(STEPS, err, color=COLORS[method], lw=1.2, label=f"{method} difference")
-        best = np.nanargmin(err)
-        ax.plot(STEPS[best], err[best], "*", color=COLORS[method], ms=14, mec="black", mew=0.6)
+        ax.plot(STEPS, err, color=COLORS[method], lw=0.8, alpha=0.6, label=f"{method} difference")
+        ax.plot(STEPS, typical, color=COLORS[method], lw=2.2)
+        best = int(np.argmin(typical))
+        ax.plot(STEPS[best], typical[best], "*", color=COLORS[method], ms=14, mec="black", mew=0.6)
     guides = [(3 * STEPS, "--", "truncation $3h$ (forward, backward)"),
               (STEPS**2, "-.", "truncation $h^2$ (central)"),
               (eps / STEPS, ":", r"rounding $\approx \varepsilon / h$")]
     for values, style, label in guides:
         ax.plot(STEPS, values, color="gray", ls=style, lw=1.2, label=label)
-    ax.plot([], [], "*", color="gray", ms=12, mec="black", mew=0.6, label="sweet spot (smallest error)")
+    ax.plot([], [], "-", color="gray", lw=2.2, label="median of 11 neighboring steps")
+    ax.plot([], [], "*", color="gray", ms=12, mec="black", mew=0.6, label="sweet spot (smallest median)")
     ax.set(xscale="log", yscale="log", ylim=(1e-13, 10), xlim=(1e-16, 1),
            xlabel="step $h$", ylabel=r"$|\,\mathrm{estimate} - f'(1)\,|$",
            title="Error of the difference quotients of $x^3$ at $x = 1$")
