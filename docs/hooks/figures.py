@@ -6,8 +6,10 @@
   finds it: ``$DLFS_DATA/mnist/``, else the user cache, downloaded (and
   checked by SHA-256) when missing. With no data and no network the build
   stops at once, with one message saying where it looked and what to do.
-- ``on_config``, as early as possible: drawing starts (`dlfs.book.build.Figures`:
-  two worker processes, while MkDocs reads and renders the pages).
+- ``on_pre_build``, as early as possible once every hook has read the
+  config (a hook that finds something missing there stops the build before
+  anything is computed): drawing starts (`dlfs.book.build.Figures`: two
+  worker processes, while MkDocs reads and renders the pages).
 - ``on_files``: each SVG is added to the build as a generated file at
   ``figures/<name>``. Nothing is written into
   ``docs/``, so ``mkdocs serve`` does not rebuild in a loop, and ``--strict``
@@ -51,13 +53,17 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except DatasetNotFoundError as error:
         raise PluginError(f"The book's figures and notebook train on MNIST, which was not found. {error}") from None
     log.info("MNIST from %s", folder)
+    return config
+
+
+@event_priority(100)  # first: the drawing takes longest
+def on_pre_build(config: MkDocsConfig) -> None:
     from dlfs.book.build import Figures
 
     _cleanup()
     out = Path(tempfile.mkdtemp(prefix="dlfs-figures-"))
     _state["out"] = out
     _state["figures"] = Figures(out)
-    return config
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:

@@ -44,8 +44,8 @@ NOTEBOOKS = "notebooks/"  # the folder of docs/ whose .py files are notebooks
 _runs: dict = {}
 
 
-@event_priority(90)  # after the figures hook has set up the cache; as early as possible
-def on_config(config: MkDocsConfig) -> MkDocsConfig:
+@event_priority(90)  # after the figures hook has started; as early as possible
+def on_pre_build(config: MkDocsConfig) -> None:
     from dlfs.book.build import Notebook
 
     _cleanup()
@@ -58,7 +58,6 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _runs["out"] = root
     for source in sorted((Path(config.docs_dir) / NOTEBOOKS).glob("*.py")):
         _runs[NOTEBOOKS + source.name] = Notebook(source, out / f"{source.stem}.ipynb")
-    return config
 
 
 @event_priority(90)  # before mkdocs-jupyter looks at the files
