@@ -188,7 +188,7 @@
       if (r.status === "fail" || r.status === "error") {
         const where = r.kind === "doctest" ? `>>> ${r.source.trimEnd().split("\n")[0]}` : `line ${r.line}`;
         parts.push(el("p", { class: "dlfs-bad", text: `✗ ${where}` }));
-        if (r.status === "fail" && "got" in r) parts.push(diffView(r.want, r.got));
+        if (r.status === "fail" && r.got != null) parts.push(diffView(r.want, r.got));
         else parts.push(el("pre", { class: "dlfs-traceback", text: r.message.replace(/^Exception raised:\n/, "") }));
       }
       if (r.stdout) parts.push(el("pre", { class: "dlfs-stdout", text: r.stdout }));
@@ -329,6 +329,7 @@
           exampleLink(ctx.blocks, r.line, `line ${r.line} of the page's source`), `: ${r.status === "fail" ? "printed something else" : "raised an error"}`,
           el("pre", { class: "dlfs-traceback", text: r.message.replace(/^Exception raised:\n/, "") }))));
         result.replaceChildren(summary, ...(failures.length ? [list] : []));
+        result.dlfsResults = res.results; // each example's line, status and output, for tools and tests
         Object.assign(result.dataset, { passed: res.passed, failed: res.failed, total: res.total,
                                         seconds: res.seconds.toFixed(3), state: "done" });
       } catch (err) {

@@ -49,10 +49,12 @@ class Requests:
 
 
 def check(page, timeout: int) -> dict:
+    """Click "Check this page" and wait: its result, its text and each example's (line, status, output)."""
     page.locator("[data-dlfs-check]").click()
     result = page.locator("[data-dlfs-check-result]")
     page.wait_for_function("r => r.dataset.state", arg=result.element_handle(), timeout=timeout)
-    return {**result.evaluate("r => ({...r.dataset})"), "text": result.inner_text()}
+    return {**result.evaluate("r => ({...r.dataset})"), "text": result.inner_text(),
+            "results": result.evaluate("r => r.dlfsResults || []")}
 
 
 def check_all(site: Path, chapters: list[str], out: Path) -> None:
@@ -80,6 +82,7 @@ def check_all(site: Path, chapters: list[str], out: Path) -> None:
             finally:
                 context.close()
             results[chapter] = {**result, "refused": requests.refused, "page_errors": errors,
+                                "fetched": requests.under("assets/dlfs/"),
                                 "seconds": round(time.perf_counter() - start, 1)}
             with atomic_file(out, "w") as f:  # after each chapter: a partial record is still true
                 json.dump(results, f, indent=1)

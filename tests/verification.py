@@ -58,6 +58,19 @@ class Verification:
     def __init__(self) -> None:
         self.pages: dict[str, dict[str, int]] = defaultdict(
             lambda: {"collected": 0, "passed": 0, "failed": 0, "skipped": 0})
+        # what each doctest of a page printed, in page order: (line, want, got)
+        self.outputs: dict[str, list[tuple[int, str, str | None]]] = defaultdict(list)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        try:
+            return (yield)
+        finally:
+            example = getattr(item, "example", None)  # a Sybil item
+            page = _page(item.nodeid)
+            runner = getattr(getattr(getattr(example, "region", None), "evaluator", None), "runner", None)
+            if page is not None and hasattr(runner, "got"):
+                self.outputs[page].append((example.line, example.parsed.want, runner.got))
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
