@@ -67,7 +67,7 @@ def examples_of(chapter: str) -> int:
 
 def test_without_javascript_the_page_reads_as_before(chromium, server) -> None:
     with reader(chromium, server, "numerical-diff/", java_script_enabled=False) as (page, requests):
-        assert page.locator("[data-dlfs-block]").count() == 14, "the blocks are tagged, nothing more"
+        assert page.locator("[data-dlfs-block]").count() == 15, "the blocks are tagged, nothing more"
         assert page.locator("[data-dlfs-run], [data-dlfs-check], [data-dlfs-example], [data-dlfs-output]").count() == 0
         assert not page.locator("[data-dlfs-page]").is_visible()
         assert not requests.under("assets/dlfs/"), "not even the stylesheet: run.js adds it"
@@ -76,7 +76,7 @@ def test_without_javascript_the_page_reads_as_before(chromium, server) -> None:
 def test_first_run_loads_python_then_shows_the_output(chromium, server) -> None:
     with reader(chromium, server, "numerical-diff/") as (page, requests):
         examples = page.locator("[data-dlfs-example]")
-        assert examples.count() == 14
+        assert examples.count() == 15
         assert sorted(requests.under("assets/dlfs/")) == ["assets/dlfs/run.css", "assets/dlfs/run.js"], (
             "nothing but the page script is fetched before the first Run")
         first = examples.first
@@ -213,7 +213,7 @@ def every_chapter_checked(chromium, built_site) -> dict:
 
 # what each chapter reads: MNIST only where its code does, matplotlib only where it draws
 READS_MNIST = {"learning", "backprop", "gradient-check", "training", "making-training-work"}
-DRAWS = {"gradients", "gradient-descent"}
+DRAWS = {"gradients"}
 
 
 @pytest.mark.slow
