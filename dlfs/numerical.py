@@ -125,3 +125,8 @@ def numerical_gradient(
         grad[idx] = (f_plus - f_minus) / (2 * h)
     return grad
 # --8<-- [end:numerical_gradient]
+
+
+# The same gradient of a network, from one forward pass and small updates: it lives in
+# dlfs.fastgrad, beside its cost model, and is imported last because it reads the layers.
+from dlfs.fastgrad import fast_numerical_gradient as fast_numerical_gradient  # noqa: E402
