@@ -9,7 +9,7 @@ training images, all from the same weights, with one BLAS thread:
 (a) the book's ``TwoLayerNet.numerical_gradient`` (ch05/two_layer_net.py, run
     from the book's own files in a child process, as the book runs it);
 (b) ``dlfs.nets.TwoLayerNet.numerical_gradient``;
-(c) ``dlfs.numerical.fast_numerical_gradient``.
+(c) ``dlfs.fastgrad.fast_numerical_gradient``.
 
 It checks that the three agree, and sets the seconds beside the cost model of
 `dlfs.fastgrad` (multiply-adds per call) and this machine's measured speed of
@@ -38,9 +38,8 @@ import numpy as np  # noqa: E402
 from bench_training import environment, write_json  # noqa: E402  (the same record of the machine)
 
 from dlfs.datasets import load_mnist  # noqa: E402
-from dlfs.fastgrad import DEFAULT_MAX_BYTES, gradient_cost  # noqa: E402
+from dlfs.fastgrad import DEFAULT_MAX_BYTES, fast_numerical_gradient, gradient_cost  # noqa: E402
 from dlfs.nets import TwoLayerNet, count_parameters  # noqa: E402
-from dlfs.numerical import fast_numerical_gradient  # noqa: E402
 from dlfs.timing import measure, timed  # noqa: E402
 
 SCHEMA = 1
@@ -161,7 +160,11 @@ def bench(cfg: Config, book: Path | None) -> dict:
     speeds = machine_speeds(x, net.params["W1"], cfg.repeat, cfg.min_measure_s)
 
     fast = measure(lambda: fast_numerical_gradient(net, x, t), repeat=cfg.repeat, min_seconds=cfg.min_measure_s)
-    fast_grads = fast_numerical_gradient(net, x, t)
+    fast_cpu = []  # process seconds per call: on a shared machine, beside the wall-clock ones
+    for _ in range(cfg.repeat):
+        cpu = time.process_time()
+        fast_grads = fast_numerical_gradient(net, x, t)
+        fast_cpu.append(time.process_time() - cpu)
     cpu = time.process_time()
     dlfs_seconds, dlfs_grads = timed(lambda: net.numerical_gradient(x, t))
     dlfs_cpu = time.process_time() - cpu
@@ -169,9 +172,11 @@ def bench(cfg: Config, book: Path | None) -> dict:
         "dlfs": {"run": True, "what": "dlfs.nets.TwoLayerNet.numerical_gradient, one full call",
                  "seconds": dlfs_seconds, "cpu_seconds": dlfs_cpu,
                  "multiply_adds": cost.slow_macs, "exponentials": cost.slow_exps},
-        "fast": {"run": True, "what": "dlfs.numerical.fast_numerical_gradient: min and median of `repeat` "
-                                      "measurements of `calls_per_measurement` calls",
-                 "seconds": fast.best, "seconds_median": fast.median, "calls_per_measurement": fast.calls,
+        "fast": {"run": True, "what": "dlfs.fastgrad.fast_numerical_gradient: min and median of `repeat` "
+                                      "measurements of `calls_per_measurement` calls; cpu_seconds: the min "
+                                      "of `repeat` more calls",
+                 "seconds": fast.best, "seconds_median": fast.median, "cpu_seconds": min(fast_cpu),
+                 "calls_per_measurement": fast.calls,
                  "measurements": fast.seconds, "max_bytes": DEFAULT_MAX_BYTES,
                  "multiply_adds": cost.fast_macs, "exponentials": cost.fast_exps,
                  "perturbed_examples": cost.fast_examples},
@@ -193,10 +198,13 @@ def bench(cfg: Config, book: Path | None) -> dict:
                                              "the 1e-7 moves each gradient by about 1e-7 / y_t relative")
 
     book_seconds = peers["book"].get("seconds")
-    ratios = {"what": "seconds of one call / seconds of one fast call (its min)",
+    ratios = {"what": "seconds of one call / seconds of one fast call (its min); the *_cpu ratios in "
+                      "process CPU seconds, which another program on the machine moves less",
               "book_over_fast": None if book_seconds is None else book_seconds / fast.best,
               "dlfs_over_fast": dlfs_seconds / fast.best,
               "book_over_dlfs": None if book_seconds is None else book_seconds / dlfs_seconds,
+              "book_over_fast_cpu": None if book_seconds is None else peers["book"]["cpu_seconds"] / min(fast_cpu),
+              "dlfs_over_fast_cpu": dlfs_cpu / min(fast_cpu),
               "target": TARGET, "aim": AIM}
     ratios["target_met"] = None if book_seconds is None else ratios["book_over_fast"] >= TARGET
 
@@ -244,14 +252,15 @@ def summary(r: dict) -> str:
     lines = [f"numerical gradients{quick}: {'-'.join(map(str, b['network']))}, batch {b['batch_size']}, float64, "
              f"{b['n_params']:,} parameters; numpy {env['numpy']}, one BLAS thread, load average "
              f"{'unknown' if load is None else f'{load[0]:.2f}'} at start",
-             f"    {'peer':<6}{'seconds':>11}{'MACs':>11}{'x fast':>9}"]
+             f"    {'peer':<6}{'seconds':>11}{'CPU s':>11}{'MACs':>11}{'x fast':>9}{'(CPU)':>9}"]
     for name in ("book", "dlfs", "fast"):
         p = b["peers"][name]
         if not p["run"]:
             lines.append(f"    {name:<6}  not run: {p['reason']}")
             continue
-        lines.append(f"    {name:<6}{p['seconds']:>11.4f}{p['multiply_adds']:>11.2e}"
-                     f"{p['seconds'] / b['peers']['fast']['seconds']:>9.1f}")
+        fast = b["peers"]["fast"]
+        lines.append(f"    {name:<6}{p['seconds']:>11.4f}{p['cpu_seconds']:>11.4f}{p['multiply_adds']:>11.2e}"
+                     f"{p['seconds'] / fast['seconds']:>9.1f}{p['cpu_seconds'] / fast['cpu_seconds']:>9.1f}")
     a, f, m = b["agreement"], b["floors"]["fast"], b["machine"]
     lines.append(f"    max |fast - dlfs| = {a['fast_vs_dlfs_max_abs_diff']:.1e} (tolerance {a['tolerance']:.0e})")
     if "book_vs_dlfs_max_abs_diff" in a:

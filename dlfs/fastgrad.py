@@ -11,14 +11,16 @@ activation, exactly (a ReLU kink within h of its input is crossed as the slow
 method crosses it), the next layer by a rank-one update, any later layers in
 full, and the same softmax cross-entropy loss. These are the same central
 differences, with the same h, loss and float64, and they agree with the slow
-method to about 1e-12. The loop over nudges is vectorized: each step takes
-every unit of a few thousand (example, input) pairs at once.
+method to about 1e-12. This is the vectorized path: each step takes every
+unit of hundreds of (example, input) pairs at once; the loop a learner can
+follow is `dlfs.numerical.numerical_gradient`.
 
 It skips what cannot change a difference. The loss is a mean over the batch,
 ``L = (1/N) sum_n l_n``, so ``L(w+h) - L(w-h) = (1/N) sum_n (l_n(w+h) - l_n(w-h))``;
 an example whose input ``a_{k-1}[n, i]`` is 0 (81% of MNIST's pixels), or
 whose unit j comes out the same at +h and -h (a ReLU off on both sides), has
-the same loss at both, and adds exactly 0, in the slow method too.
+the same loss at both and adds nothing (the slow method computes those two
+losses too, and finds them bitwise equal).
 
 **Cost model**, in multiply-adds (MACs) per call, for a TwoLayerNet D-H-C, a
 batch of N and P = DH + H + HC + C parameters (`gradient_cost` counts it for
@@ -49,16 +51,15 @@ from __future__ import annotations
 
 # --8<-- [start:imports]
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 # --8<-- [end:imports]
 from dlfs._checks import check_finite, check_labels, check_positive
 from dlfs.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
-
-if TYPE_CHECKING:
-    from dlfs.nets import TwoLayerNet
+from dlfs.multilayer import MultiLayerNet
+from dlfs.nets import TwoLayerNet
 
 DEFAULT_MAX_BYTES = 4 * 2**20  # the largest array one step makes: 4 MiB
 
@@ -160,9 +161,6 @@ def _example_losses_into(scores: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def _check(net: TwoLayerNet, x: np.ndarray, h: float) -> np.ndarray:
     """The batch as float64 of shape (N, D), once the net, `x` and `h` are known to suit; else a clear error."""
-    from dlfs.multilayer import MultiLayerNet  # here: dlfs.nets imports dlfs.numerical, which imports this
-    from dlfs.nets import TwoLayerNet
-
     if type(net) not in (TwoLayerNet, MultiLayerNet):
         raise TypeError(
             f"fast_numerical_gradient supports dlfs.nets.TwoLayerNet and dlfs.multilayer.MultiLayerNet "

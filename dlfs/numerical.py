@@ -5,6 +5,8 @@ Chapters "Numerical differentiation" (``docs/numerical-diff.md``) and
 The loop in `numerical_gradient` is the teaching code: one element at a time,
 two function calls per element. It is exact enough to check backpropagation
 and far too slow to train a real network (chapter "Training on MNIST").
+For a network, `dlfs.fastgrad.fast_numerical_gradient` takes the same
+differences from one forward pass and small updates, at a fraction of the cost.
 """
 
 from __future__ import annotations
@@ -125,8 +127,3 @@ def numerical_gradient(
         grad[idx] = (f_plus - f_minus) / (2 * h)
     return grad
 # --8<-- [end:numerical_gradient]
-
-
-# The same gradient of a network, from one forward pass and small updates: it lives in
-# dlfs.fastgrad, beside its cost model, and is imported last because it reads the layers.
-from dlfs.fastgrad import fast_numerical_gradient as fast_numerical_gradient  # noqa: E402

@@ -51,7 +51,7 @@ def check_structure(d: dict) -> dict:
     assert cost["predicted_speedup_from_macs"] == cost["slow_multiply_adds"] / cost["fast_multiply_adds"]
     for key in ["seconds", "cpu_seconds"]:
         assert positive(dlfs[key])
-    assert positive(fast["seconds"]) and fast["seconds"] == min(fast["measurements"])
+    assert positive(fast["seconds"]) and fast["seconds"] == min(fast["measurements"]) and positive(fast["cpu_seconds"])
     assert len(fast["measurements"]) == d["config"]["repeat"]
 
     a = b["agreement"]
@@ -59,6 +59,7 @@ def check_structure(d: dict) -> dict:
 
     r = b["ratios"]
     assert r["dlfs_over_fast"] == dlfs["seconds"] / fast["seconds"] and r["target"] == 30 and r["aim"] == 100
+    assert r["dlfs_over_fast_cpu"] == dlfs["cpu_seconds"] / fast["cpu_seconds"]
     assert cost["measured_speedup"] == r["dlfs_over_fast"]
 
     m, floors = b["machine"], b["floors"]
@@ -81,6 +82,7 @@ def test_without_the_book_it_measures_dlfs_and_says_why_the_book_was_not_run(tmp
     book = b["peers"]["book"]
     assert book["run"] is False and "no --book PATH given" in book["reason"]
     assert b["ratios"]["book_over_fast"] is None and b["ratios"]["target_met"] is None
+    assert b["ratios"]["book_over_fast_cpu"] is None
     assert "book_vs_dlfs_max_abs_diff" not in b["agreement"]
     assert "not run: no --book PATH given" in stdout and "max |fast - dlfs|" in stdout
 
@@ -124,6 +126,7 @@ def test_the_book_peer_runs_from_a_git_directory_with_the_same_weights(tmp_path)
     # the stand-in is dlfs's method: with dlfs's weights copied in (not its own seed's), the same numbers
     assert b["agreement"]["book_vs_dlfs_max_abs_diff"] == 0 and b["agreement"]["book_agree"] is True
     assert b["ratios"]["book_over_fast"] == book["seconds"] / b["peers"]["fast"]["seconds"]
+    assert b["ratios"]["book_over_fast_cpu"] == book["cpu_seconds"] / b["peers"]["fast"]["cpu_seconds"]
     assert isinstance(b["ratios"]["target_met"], bool)
     assert "max |book - dlfs|" in stdout
 
