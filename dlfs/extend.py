@@ -35,8 +35,8 @@ class MultiLayerNetExtend(MultiLayerNet):
 
     Parameters
     ----------
-    input_size, hidden_sizes (or the book's hidden_size_list), output_size, weight_init_std
-        As for `MultiLayerNet`.
+    input_size, hidden_sizes, hidden_size_list, output_size, weight_init_std
+        As for `MultiLayerNet` (``hidden_size_list`` is the book's name for `hidden_sizes`).
     activation, weight_decay_lambda, seed, rng, dtype
         As for `MultiLayerNet`; the dropout masks are drawn from the same
         generator, after the initial weights.
