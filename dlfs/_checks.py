@@ -89,3 +89,21 @@ def check_labels(t: np.ndarray, n: int, n_classes: int, name: str = "t") -> np.n
         )
     return t
 # --8<-- [end:checks]
+
+
+def either(value: T | None, book_value: T | None, name: str, book_name: str, default: T | None = None) -> T:
+    """Return whichever of an argument and its book's name was given; both, or neither without a default, is an error.
+
+    Examples
+    --------
+    >>> either(None, [100, 100], "hidden_sizes", "hidden_size_list")
+    [100, 100]
+    """
+    if value is not None and book_value is not None:
+        raise TypeError(f"give {name} or the book's name for it, {book_name}, not both")
+    value = book_value if value is None else value
+    if value is None:
+        if default is None:
+            raise TypeError(f"{name} is missing (the book calls it {book_name})")
+        return default
+    return value

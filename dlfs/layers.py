@@ -6,6 +6,10 @@ caches what the backward pass needs (each cache starts as ``None``);
 ``backward(dout)`` takes the upstream gradient and returns the gradient with
 respect to the input. ``backward`` never changes `dout` and always uses it.
 Parameter gradients are left in ``dW`` and ``db``.
+
+`BatchNormalization` and `Dropout`, whose ``forward(x, train_flg=True)``
+also takes the mode, live in `dlfs.trainmode` and are exported here too, so
+that every layer of the book imports from ``dlfs.layers``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import numpy as np
 
 # --8<-- [end:imports]
 from dlfs._checks import check_labels, from_forward
+from dlfs.trainmode import BatchNormalization as BatchNormalization  # exported: the book's layers in one place
+from dlfs.trainmode import Dropout as Dropout
 
 
 # --8<-- [start:mul_add]

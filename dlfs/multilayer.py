@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 # --8<-- [end:imports]
-from dlfs._checks import check_positive
+from dlfs._checks import check_positive, either
 from dlfs.layers import Affine, SoftmaxWithLoss
 from dlfs.nets import ACTIVATIONS, DTYPES, TwoLayerNet
 
@@ -53,11 +53,18 @@ def init_scale(weight_init_std: float | str, n_in: int) -> float:
 class MultiLayerNet(TwoLayerNet):
     """Affine -> activation, as many times as `hidden_sizes` says, then Affine -> softmax.
 
+    The book's keywords work as they are: ``hidden_size_list`` is another
+    name for `hidden_sizes`, ``weight_init_std`` may be ``"relu"`` (He) or
+    ``"sigmoid"`` (Xavier). Only the book's *positional* order differs: its
+    fourth argument is ``activation``, here it is `weight_init_std`, so
+    pass `activation` by keyword (the book's scripts do).
+
     Parameters
     ----------
     input_size, output_size : int
     hidden_sizes : sequence of int
         One entry per hidden layer: ``[100, 100, 100]`` is three of 100 units.
+        The book calls it ``hidden_size_list``; give one of the two.
     weight_init_std : float, "xavier" or "he", default "he"
         The initial weights' standard deviation, or its rule (`init_scale`),
         applied layer by layer with that layer's number of inputs. 0 is
@@ -76,12 +83,18 @@ class MultiLayerNet(TwoLayerNet):
     {'W1': (4, 5), 'b1': (5,), 'W2': (5, 6), 'b2': (6,), 'W3': (6, 3), 'b3': (3,)}
     >>> list(net.layers)
     ['Affine1', 'Relu1', 'Affine2', 'Relu2', 'Affine3']
+    >>> book = MultiLayerNet(input_size=4, hidden_size_list=[5, 6], output_size=3, weight_init_std="relu")
+    >>> all(np.array_equal(book.params[k], net.params[k]) for k in net.params)  # "relu" is He's rule
+    True
     """
 
-    def __init__(self, input_size: int, hidden_sizes: Sequence[int], output_size: int,
+    def __init__(self, input_size: int, hidden_sizes: Sequence[int] | None = None, output_size: int | None = None,
                  weight_init_std: float | str = "he", *, activation: str = "relu",
-                 weight_decay_lambda: float = 0.0, seed: int = 0, rng: np.random.Generator | None = None,
-                 dtype: type = np.float64) -> None:
+                 weight_decay_lambda: float = 0.0, hidden_size_list: Sequence[int] | None = None,
+                 seed: int = 0, rng: np.random.Generator | None = None, dtype: type = np.float64) -> None:
+        hidden_sizes = either(hidden_sizes, hidden_size_list, "hidden_sizes", "hidden_size_list")
+        if output_size is None:
+            raise TypeError("output_size is missing: the number of classes")
         sizes = [input_size, *hidden_sizes, output_size]
         if not hidden_sizes:
             raise ValueError("hidden_sizes must name at least one hidden layer, got []")
@@ -110,11 +123,15 @@ class MultiLayerNet(TwoLayerNet):
         self._shapes = {key: p.shape for key, p in self.params.items()}
         self.last_layer = SoftmaxWithLoss()
 
+    def _penalty(self) -> float:
+        """The weight decay term ``lambda / 2 * sum(W**2)``, over every weight matrix."""
+        weights = sum(float(np.sum(self.params[f"W{i}"] ** 2)) for i, _ in self._affines())
+        return 0.5 * self.weight_decay_lambda * weights
+
     def _loss(self, x: np.ndarray, t: np.ndarray) -> float:
         loss = super()._loss(x, t)
         if self.weight_decay_lambda:
-            weights = sum(float(np.sum(self.params[f"W{i}"] ** 2)) for i, _ in self._affines())
-            loss += 0.5 * self.weight_decay_lambda * weights
+            loss += self._penalty()
         return loss
 
     def loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:

@@ -3,7 +3,8 @@
 Chapter "Gradient descent" (``docs/gradient-descent.md``) uses
 `gradient_descent`; chapter "Training on MNIST" (``docs/training.md``) uses
 `SGD`; chapter "Making training work" (``docs/making-training-work.md``)
-derives `Momentum`, `AdaGrad` and `Adam` and compares them. Every optimizer
+derives `Momentum`, `AdaGrad` and `Adam` and compares them; `Nesterov` and
+`RMSprop` complete the book's set. Every optimizer
 has one method, ``update(params, grads)``, which writes the new values into
 the arrays of `params` in place.
 """
@@ -132,6 +133,42 @@ class Momentum:
 # --8<-- [end:momentum]
 
 
+# --8<-- [start:nesterov]
+class Nesterov:
+    """Nesterov's accelerated gradient: momentum that looks one step ahead.
+
+    Plain momentum adds the velocity and then the gradient; Nesterov's
+    method takes the gradient where the velocity is about to carry the
+    parameters. Written in the shifted variables that make this a
+    ``update(params, grads)`` (Sutskever et al., 2013; Bengio et al., 2012):
+    ``v = momentum * v - lr * g; p += momentum * v - lr * g``.
+
+    Examples
+    --------
+    >>> params, grads = {"w": np.array([1.0])}, {"w": np.array([1.0])}
+    >>> opt = Nesterov(lr=0.1, momentum=0.9)
+    >>> opt.update(params, grads)  # the first step is (1 + momentum) * lr * g
+    >>> params["w"].round(2)
+    array([0.81])
+    """
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        check_positive(lr, "lr")
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        self.lr, self.momentum = lr, momentum
+        self.v: dict[str, np.ndarray] = {}
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        check_keys(params, grads)
+        for key in params:
+            v = self.v.setdefault(key, np.zeros_like(params[key]))
+            v *= self.momentum
+            v -= self.lr * grads[key]
+            params[key] += self.momentum * v - self.lr * grads[key]
+# --8<-- [end:nesterov]
+
+
 # --8<-- [start:adagrad]
 class AdaGrad:
     """Per-parameter step sizes that shrink with the sum of squared gradients.
@@ -156,6 +193,40 @@ class AdaGrad:
             h += grads[key] ** 2
             params[key] -= self.lr * grads[key] / (np.sqrt(h) + self.eps)
 # --8<-- [end:adagrad]
+
+
+# --8<-- [start:rmsprop]
+class RMSprop:
+    """AdaGrad with a memory that fades: a decaying average of squared gradients instead of their sum.
+
+    AdaGrad's sum only grows, so its steps shrink toward zero; RMSprop keeps
+    ``h = decay_rate * h + (1 - decay_rate) * g**2``, which forgets old
+    gradients, and steps by ``lr * g / sqrt(h)``. Adam keeps the same
+    average (its ``beta2``) and adds momentum and a bias correction.
+
+    Examples
+    --------
+    >>> params, grads = {"w": np.array([1.0])}, {"w": np.array([5.0])}
+    >>> RMSprop(lr=0.01).update(params, grads)  # h = 0.01 * g**2: the first step is 10 * lr * sign(g)
+    >>> params["w"].round(6)
+    array([0.9])
+    """
+
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7) -> None:
+        check_positive(lr, "lr")
+        if not 0 <= decay_rate < 1:
+            raise ValueError(f"decay_rate must be in [0, 1), got {decay_rate!r}")
+        self.lr, self.decay_rate, self.eps = lr, decay_rate, eps
+        self.h: dict[str, np.ndarray] = {}
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        check_keys(params, grads)
+        for key in params:
+            h = self.h.setdefault(key, np.zeros_like(params[key]))
+            h *= self.decay_rate  # where AdaGrad keeps every past square, forget a little
+            h += (1 - self.decay_rate) * grads[key] ** 2
+            params[key] -= self.lr * grads[key] / (np.sqrt(h) + self.eps)
+# --8<-- [end:rmsprop]
 
 
 # --8<-- [start:adam]

@@ -86,3 +86,26 @@ def test_rebinding_float32_and_training_work_as_for_two_layer_net():
 def test_bad_arguments_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MultiLayerNet(4, output_size=2, **kwargs)
+
+
+def test_the_books_keywords_build_the_same_network():
+    x, t = np.random.default_rng(1).standard_normal((5, 6)), np.array([0, 1, 2, 0, 1])
+    ours = MultiLayerNet(6, [4, 4], 3, "xavier", activation="sigmoid", weight_decay_lambda=0.1, seed=2)
+    book = MultiLayerNet(input_size=6, hidden_size_list=[4, 4], output_size=3, activation="sigmoid",
+                         weight_init_std="sigmoid", weight_decay_lambda=0.1, seed=2)
+    assert list(book.params) == list(ours.params) and list(book.layers) == list(ours.layers)
+    for key in ours.params:
+        np.testing.assert_array_equal(book.params[key], ours.params[key])
+    assert book.loss(x, t) == ours.loss(x, t)
+    assert MultiLayerNet(input_size=6, hidden_size_list=[4], output_size=3, weight_init_std="relu").params[
+        "W1"].tolist() == MultiLayerNet(6, [4], 3, "he").params["W1"].tolist()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"hidden_sizes": [5], "hidden_size_list": [5], "output_size": 2}, "give hidden_sizes or the book's name"),
+    ({"output_size": 2}, r"hidden_sizes is missing \(the book calls it hidden_size_list\)"),
+    ({"hidden_size_list": [5]}, "output_size is missing"),
+])
+def test_missing_or_doubled_sizes_are_named(kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        MultiLayerNet(4, **kwargs)
