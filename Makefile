@@ -57,7 +57,7 @@ site: setup
 # The whole book as one PDF, printed from the built site by Chromium: site/dlfs.pdf.
 # Needs /usr/bin/chromium and poppler-utils (Debian packages chromium, poppler-utils).
 pdf: site
-	$(BIN)/python -m dlfs.book.pdf --site site --out site/dlfs.pdf
+	$(BIN)/python -m dlfs.site.pdf --site site --out site/dlfs.pdf
 
 train: $(STAMP)
 	$(BIN)/python -m dlfs train --out run.json

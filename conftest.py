@@ -11,8 +11,8 @@ from __future__ import annotations
 from sybil import Sybil
 
 # The parsers, flags and setup live in the package, so that the browser's "Check this
-# page" (dlfs.book.runner) runs the pages exactly as this file has pytest run them.
-from dlfs.book.examples import docstring_parsers, docstring_setup, page_parsers
+# page" (dlfs.site.runner) runs the pages exactly as this file has pytest run them.
+from dlfs.site.examples import docstring_parsers, docstring_setup, page_parsers
 
 # pathlib's match() reads `**` as one folder level (Python 3.11), so each depth
 # is spelled out: dlfs/*.py and dlfs/book/*.py are both collected.

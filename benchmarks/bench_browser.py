@@ -10,7 +10,7 @@ Chromium (Debian's, as the tests use it):
 (b) per chapter: its examples, the time "Check this page" takes in the
     browser (click to result, Python already downloaded; and the Python time
     the runner reports), and the native time of the same page through the
-    same runner (``dlfs.book.runner.check_page`` in a fresh process, no disk
+    same runner (``dlfs.site.runner.check_page`` in a fresh process, no disk
     cache, as in the browser).
 
 Any request that would leave 127.0.0.1 is refused and recorded. Writes JSON
@@ -33,8 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from dlfs.book.headless import CHROMIUM, FLAGS, serve
 from dlfs.download import atomic_file
+from dlfs.site.headless import CHROMIUM, FLAGS, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "bench_browser.json"
@@ -44,7 +44,7 @@ PAGES = ["index", "numerical-diff", "gradients", "gradient-descent", "learning",
 NATIVE = """
 import json, sys, time
 start = time.perf_counter()
-from dlfs.book.runner import check_page
+from dlfs.site.runner import check_page
 text = open(sys.argv[1], encoding="utf-8").read()
 result = check_page(text, sys.argv[1])
 print(json.dumps({"total": result["total"], "passed": result["passed"], "seconds": result["seconds"],

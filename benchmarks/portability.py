@@ -48,8 +48,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dlfs.book.examples import reading, small_numbers  # noqa: E402
 from dlfs.download import atomic_file  # noqa: E402
+from dlfs.site.examples import reading, small_numbers  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "portability.json"
 KERNELS = ["Prescott", "Nehalem", "Sandybridge", "Haswell", "Zen"]
@@ -77,7 +77,7 @@ def documents(paths: list[str] | None) -> list[tuple[str, Any]]:
 
 
 def run_examples(paths: list[str] | None) -> list[dict[str, Any]]:
-    from dlfs.book.examples import evaluate
+    from dlfs.site.examples import evaluate
 
     results = []
     for name, sybil in documents(paths):

@@ -1,5 +1,5 @@
 // The code editor of "Edit": CodeMirror 6 with Python, bundled by esbuild into
-// assets/dlfs/editor.js (dlfs/book/browser.py) and loaded by run.js on the first Edit.
+// assets/dlfs/editor.js (dlfs/site/browser.py) and loaded by run.js on the first Edit.
 // Exposes window.dlfsEditor.create(parent, doc, {onRun, label}) -> {getValue, setValue, focus}.
 // Not basicSetup: no autocompletion, search or lint, which an example does not need.
 // Tokens get CSS classes (tok-*) that run.css colours with Material's own code colours,

@@ -62,7 +62,7 @@ async function start(id) {
     indexURL,
     packages: EAGER, // from the site's pyodide-lock.json; the browser checks each wheel's sha256
     env: { DLFS_DATA: "/data", HOME: "/home/pyodide", MPLBACKEND: "Agg" },
-    stdout: () => {}, // examples' output is captured per example by dlfs.book.examples
+    stdout: () => {}, // examples' output is captured per example by dlfs.site.examples
     stderr: (text) => errors.push(text),
   });
   requireLoaded(EAGER, errors);
@@ -71,18 +71,18 @@ async function start(id) {
   observer.disconnect();
 }
 
-// Python side: dlfs.book.runner does the work; these wrappers speak JSON to this worker.
+// Python side: dlfs.site.runner does the work; these wrappers speak JSON to this worker.
 const GLUE = `
 import json
 
 import tqdm
 
-from dlfs.book.examples import parse_page
+from dlfs.site.examples import parse_page
 
 # WebAssembly has no threads: tqdm's monitor thread cannot start, and tqdm would warn
 # (an error under the tests' warning filter) at every progress bar, even a disabled one.
 tqdm.tqdm.monitor_interval = 0
-from dlfs.book.runner import PageSession, check_page, source, stale_figures
+from dlfs.site.runner import PageSession, check_page, source, stale_figures
 
 _sessions = {}
 

@@ -60,7 +60,7 @@ def check(page, timeout: int) -> dict:
 def check_all(site: Path, chapters: list[str], out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    from dlfs.book.headless import CHROMIUM, FLAGS, serve
+    from dlfs.site.headless import CHROMIUM, FLAGS, serve
 
     results: dict[str, dict] = {}
     with serve(site) as base, sync_playwright() as p:

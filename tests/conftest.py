@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from dlfs.book import PAGES as BOOK_PAGES
-from dlfs.book.headless import CHROMIUM, FLAGS, serve
+from dlfs.site.headless import CHROMIUM, FLAGS, serve
 from tests.verification import results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,7 +129,7 @@ def server(built_site: BuiltSite):
 
 @pytest.fixture(scope="module")
 def chromium():
-    """Headless Chromium (Debian's, with `dlfs.book.headless.FLAGS`), through Playwright."""
+    """Headless Chromium (Debian's, with `dlfs.site.headless.FLAGS`), through Playwright."""
     if not shutil.which(CHROMIUM):
         message = f"no Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)"
         if os.environ.get("CI"):

@@ -67,7 +67,7 @@ def test_dependencies_follow_imports_and_nothing_else() -> None:
     deps = cache.dependencies("dlfs.book.training")
     assert {"dlfs.book.training", "dlfs.train", "dlfs.nets", "dlfs.layers", "dlfs.timing",
             "dlfs.book.cache", "dlfs.datasets", "dlfs.idx"} <= set(deps)
-    assert "dlfs.book.gradients" not in deps and "dlfs.book.build" not in deps
+    assert "dlfs.book.gradients" not in deps and "dlfs.site.build" not in deps
     assert cache.dependencies("dlfs.numerical") == ("dlfs", "dlfs._checks", "dlfs.numerical")
 
 

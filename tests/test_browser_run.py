@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from dlfs.book.examples import parse_page, reading
+from dlfs.site.examples import parse_page, reading
 from tests.browser_check import Requests, check
 from tests.conftest import browser_check_results
 from tests.test_docs_browser import ARTIFACTS

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from dlfs.book.browser import PINS, SITE_DIR, WHEELS, Runtime, RuntimeFilesError, check, sha256_of
-from dlfs.book.wheel import project, wheel_files, write_wheel
+from dlfs.site.browser import PINS, SITE_DIR, WHEELS, Runtime, RuntimeFilesError, check, sha256_of
+from dlfs.site.wheel import project, wheel_files, write_wheel
 from tests.conftest import require_real_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,7 +139,7 @@ def test_the_site_serves_every_runtime_file_as_pinned(built_site) -> None:
 
 
 def test_the_site_serves_each_page_markdown_and_tags_every_runnable_block(built_site) -> None:
-    from dlfs.book.examples import runnable_blocks
+    from dlfs.site.examples import runnable_blocks
 
     for page in sorted((ROOT / "docs").glob("*.md")):
         text = page.read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The whole book as one PDF (``make pdf``, ``python -m dlfs.book.pdf``), checked from the outside.
+"""The whole book as one PDF (``make pdf``, ``python -m dlfs.site.pdf``), checked from the outside.
 
 The PDF is printed once per session from the site as the deploy workflow
 builds it (``published_site``: after every page's examples ran) into a temp dir. poppler-utils reads it (``pdfinfo``,
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from dlfs.book.headless import CHROMIUM
+from dlfs.site.headless import CHROMIUM
 from tests.conftest import BuiltSite
 from tests.test_docs_build import nav_pages, page_html
 
@@ -63,14 +63,14 @@ def book(published_site: BuiltSite, tmp_path_factory: pytest.TempPathFactory) ->
     _need(CHROMIUM, "chromium")
     out = tmp_path_factory.mktemp("pdf") / "dlfs.pdf"
     result = subprocess.run(
-        [sys.executable, "-m", "dlfs.book.pdf", "--site", str(published_site.path), "--out", str(out)],
+        [sys.executable, "-m", "dlfs.site.pdf", "--site", str(published_site.path), "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     log = result.stdout + result.stderr
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "book-pdf.log").write_text(log)
     if result.returncode != 0:
-        pytest.fail(f"python -m dlfs.book.pdf failed:\n{log[-4000:]}", pytrace=False)
+        pytest.fail(f"python -m dlfs.site.pdf failed:\n{log[-4000:]}", pytrace=False)
     shutil.copyfile(out, ARTIFACTS / "dlfs.pdf")  # to look at
     return Book(out, log)
 
@@ -127,7 +127,7 @@ def test_every_nav_page_is_a_numbered_part_in_order(book: Book, published_site: 
             expected = f"{m[1]} {h1}"
         else:
             expected, appendix = f"{appendix} {h1}", chr(ord(appendix) + 1)
-        key = page.rsplit(".", 1)[0].replace("/", "-")  # as dlfs.book.pdf names the parts
+        key = page.rsplit(".", 1)[0].replace("/", "-")  # as dlfs.site.pdf names the parts
         assert key in dests, f"no destination for {page}"
         lines = {" ".join(line.split()) for line in pages[dests[key] - 1].splitlines()}
         assert expected in lines, f"page {dests[key]} lacks the heading {expected!r}"
@@ -234,11 +234,11 @@ def _pdf_string(literal: bytes) -> str:
 
 def test_a_bad_site_folder_is_one_line_and_no_pdf(tmp_path: Path) -> None:
     out = tmp_path / "book.pdf"
-    result = subprocess.run([sys.executable, "-m", "dlfs.book.pdf", "--site", str(tmp_path / "nowhere"),
+    result = subprocess.run([sys.executable, "-m", "dlfs.site.pdf", "--site", str(tmp_path / "nowhere"),
                              "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"python -m dlfs.book.pdf: --site must be a built site (with index.html), got {str(tmp_path / 'nowhere')!r}"]
+        f"python -m dlfs.site.pdf: --site must be a built site (with index.html), got {str(tmp_path / 'nowhere')!r}"]
     assert not out.exists()
 
 
@@ -251,7 +251,7 @@ def test_the_home_page_links_to_where_make_pdf_writes_it(published_site: BuiltSi
     site = published_site.path.resolve()
     assert target_file(site, index.resolve(), links[0]) == site / "dlfs.pdf"
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "-m dlfs.book.pdf --site site --out site/dlfs.pdf" in makefile
+    assert "-m dlfs.site.pdf --site site --out site/dlfs.pdf" in makefile
 
 
 def test_the_in_browser_runner_is_left_off_paper(book: Book, published_site: BuiltSite) -> None:

@@ -22,7 +22,7 @@ import pytest
 
 from benchmarks.portability import RESULTS, compare
 from conftest import DOCSTRINGS, PAGES
-from dlfs.book.examples import kind, reading, small_numbers
+from dlfs.site.examples import kind, reading, small_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""The runner the browser uses (dlfs.book.runner), run natively: the same semantics as CI's Sybil.
+"""The runner the browser uses (dlfs.site.runner), run natively: the same semantics as CI's Sybil.
 
 The browser tests (tests/test_browser_run.py) drive it through the page; these
 check what it computes, fast and without a browser.
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dlfs.book import examples
-from dlfs.book.runner import PageSession, check_page, stale_figures
+from dlfs.site import examples
+from dlfs.site.runner import PageSession, check_page, stale_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 

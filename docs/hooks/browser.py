@@ -3,7 +3,7 @@
 The page itself does not change: this hook only tags each runnable block
 and adds files; ``browser/run.js`` draws the buttons when JavaScript runs.
 
-- ``on_config``: the runtime's files are planned (`dlfs.book.browser.Runtime`);
+- ``on_config``: the runtime's files are planned (`dlfs.site.browser.Runtime`);
   one that is missing stops the build at once with one line saying to run
   ``make setup``. Checking and assembling them starts in a thread, while
   MkDocs renders the pages. ``run.js`` joins every page (and adds ``run.css``).
@@ -43,9 +43,9 @@ _state: dict = {}
 
 @event_priority(80)  # after figures.py has set up the disk cache and found MNIST
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    from dlfs.book.browser import SITE_DIR, Runtime, RuntimeFilesError
     from dlfs.book.cache import disk_folder
     from dlfs.datasets import locate
+    from dlfs.site.browser import SITE_DIR, Runtime, RuntimeFilesError
 
     _cleanup()
     root = Path(config.config_file_path).parent
@@ -71,7 +71,7 @@ def _assemble(runtime) -> None:
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    from dlfs.book.browser import SITE_DIR
+    from dlfs.site.browser import SITE_DIR
 
     for f in _state["runtime"].files:
         files.append(File.generated(config, f"{SITE_DIR}/{f.uri}", abs_src_path=str(f.path)))
@@ -83,7 +83,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 @event_priority(-50)  # after doctest_blocks.py turned doctest fences into pycon ones
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    from dlfs.book.examples import runnable_blocks
+    from dlfs.site.examples import runnable_blocks
 
     source = page.file.content_string
     blocks = runnable_blocks(source)
@@ -106,7 +106,7 @@ def on_page_content(html: str, page, config, files) -> str:
     blocks = getattr(page, "dlfs_blocks", 0)
     if not blocks:
         return html
-    from dlfs.book.examples import parse_page
+    from dlfs.site.examples import parse_page
 
     examples = len(list(parse_page(page.file.content_string)))
     estimates = Path(config.config_file_path).parent / "browser" / "check-seconds.json"

@@ -8,7 +8,7 @@
   stops at once, with one message saying where it looked and what to do.
 - ``on_pre_build``, as early as possible once every hook has read the
   config (a hook that finds something missing there stops the build before
-  anything is computed): drawing starts (`dlfs.book.build.Figures`: two
+  anything is computed): drawing starts (`dlfs.site.build.Figures`: two
   worker processes, while MkDocs reads and renders the pages).
 - ``on_files``: each SVG is added to the build as a generated file at
   ``figures/<name>``. Nothing is written into
@@ -43,8 +43,8 @@ def _forget_dlfs() -> None:
 @event_priority(100)  # before the other hooks and plugins, which rely on the cache and data
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _forget_dlfs()
-    from dlfs.book.build import use_disk_cache
     from dlfs.datasets import DatasetNotFoundError, locate
+    from dlfs.site.build import use_disk_cache
 
     cache = use_disk_cache(Path(config.config_file_path).parent)
     log.info("results are kept in %s (DLFS_BOOK_CACHE)", cache)
@@ -58,7 +58,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 @event_priority(100)  # first: the drawing takes longest
 def on_pre_build(config: MkDocsConfig) -> None:
-    from dlfs.book.build import Figures
+    from dlfs.site.build import Figures
 
     _cleanup()
     out = Path(tempfile.mkdtemp(prefix="dlfs-figures-"))

@@ -1,7 +1,7 @@
 """MkDocs hook: the notebook pages, executed in parallel with the build and served offline.
 
 - Execution: the walk-through (``docs/notebooks/*.py``, Jupytext percent
-  format) is run top to bottom in a fresh kernel by `dlfs.book.build.Notebook`,
+  format) is run top to bottom in a fresh kernel by `dlfs.site.build.Notebook`,
   in a thread that starts with the build and runs while MkDocs renders the
   other pages; a failing cell fails the build. The executed ``.ipynb`` is
   kept in the disk cache (keyed on the notebook and the dlfs code it
@@ -46,7 +46,7 @@ _runs: dict = {}
 
 @event_priority(90)  # after the figures hook has started; as early as possible
 def on_pre_build(config: MkDocsConfig) -> None:
-    from dlfs.book.build import Notebook
+    from dlfs.site.build import Notebook
 
     _cleanup()
     root = Path(tempfile.mkdtemp(prefix="dlfs-notebooks-"))

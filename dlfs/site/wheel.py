@@ -11,7 +11,7 @@ bytes for the same source: every entry has a fixed date.
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     wheel = write_wheel(Path(__file__).resolve().parents[2], Path(tmp))
 ...     names = zipfile.ZipFile(wheel).namelist()
->>> wheel.name, "dlfs/book/runner.py" in names, names[-1]
+>>> wheel.name, "dlfs/site/runner.py" in names, names[-1]
 ('dlfs-0.1.0-py3-none-any.whl', True, 'dlfs-0.1.0.dist-info/RECORD')
 """
 
@@ -55,7 +55,7 @@ def write_wheel(root: Path, out_dir: Path) -> Path:
     entries += [
         (f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
                              f"Summary: {meta['description']}\n{requires}".encode()),
-        (f"{info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: dlfs.book.wheel\nRoot-Is-Purelib: true\n"
+        (f"{info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: dlfs.site.wheel\nRoot-Is-Purelib: true\n"
                           b"Tag: py3-none-any\n"),
     ]
     record = "".join(_record_line(n, d) for n, d in entries) + f"{info}/RECORD,,\n"

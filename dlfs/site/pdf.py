@@ -1,6 +1,6 @@
 """Print the whole book to one PDF, from a built site, with no network.
 
-    python -m dlfs.book.pdf --site site --out site/dlfs.pdf    (or: make pdf)
+    python -m dlfs.site.pdf --site site --out site/dlfs.pdf    (or: make pdf)
 
 It prints the site exactly as it was built (same figures, same executed
 notebook), so it needs no second MkDocs build:
@@ -46,10 +46,10 @@ from urllib.parse import urlsplit, urlunsplit
 from bs4 import BeautifulSoup
 from mkdocs.utils.yaml import yaml_load
 
-from dlfs.book.headless import CHROMIUM, FLAGS, serve
+from dlfs.site.headless import CHROMIUM, FLAGS, serve
 from dlfs.download import atomic_file
 
-log = logging.getLogger("dlfs.book.pdf")
+log = logging.getLogger("dlfs.site.pdf")
 
 ROOT = Path(__file__).resolve().parents[2]
 PRINT_PAGE = "book-print.html"  # served from memory at the site root, never written
@@ -463,7 +463,7 @@ def make_pdf(site: Path, out: Path, config: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: one line on success, one line (and a non-zero status) on any failure."""
-    parser = argparse.ArgumentParser(prog="python -m dlfs.book.pdf",
+    parser = argparse.ArgumentParser(prog="python -m dlfs.site.pdf",
                                      description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--site", type=Path, default=ROOT / "site", help="a built site (mkdocs build)")
     parser.add_argument("--out", type=Path, default=None, help="the PDF (default: SITE/dlfs.pdf)")

@@ -6,7 +6,7 @@ docstrings of ``dlfs/`` with `docstring_parsers`, both with the doctest flags
 fresh interpreter would; docstrings follow NumPy's convention that ``np`` is
 imported (`docstring_setup`). pytest turns every warning into an error
 (``filterwarnings = ["error"]`` in ``pyproject.toml``); `evaluate` does the
-same for one example, so the browser's check (``dlfs.book.runner``) holds a
+same for one example, so the browser's check (``dlfs.site.runner``) holds a
 page to what CI holds it to. Nothing here imports pytest.
 
 >>> document = parse_page("Some prose.\\n\\n```python\\n>>> 6 * 7\\n42\\n```\\n")
@@ -170,7 +170,7 @@ def user_traceback() -> str:
     """The exception being handled, formatted without the frames of Sybil and of this package's runner."""
     kind_, value, tb = sys.exc_info()
     frames = [f for f in traceback.extract_tb(tb)
-              if not (f.filename.endswith(("dlfs/book/examples.py", "dlfs/book/runner.py"))
+              if not (f.filename.endswith(("dlfs/site/examples.py", "dlfs/site/runner.py"))
                       or "/sybil/" in f.filename)]
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
     return "".join(lines + traceback.format_exception_only(kind_, value))

@@ -1,6 +1,6 @@
 """Headless Chromium on a site served from 127.0.0.1.
 
-What the PDF (`dlfs.book.pdf`), the browser tests and the browser benchmark share.
+What the PDF (`dlfs.site.pdf`), the browser tests and the browser benchmark share.
 
 `serve` serves a folder on a free port of 127.0.0.1, quietly; `CHROMIUM`
 (``$DLFS_CHROMIUM``, by default Debian's ``/usr/bin/chromium``) and `FLAGS`

@@ -3,7 +3,7 @@
 The site runs this module in the reader's browser (Pyodide, in a Web
 Worker: ``browser/worker.js``), and the tests run it natively. Examples are
 read from the page's Markdown by Sybil with the parsers and flags CI uses
-(`dlfs.book.examples`), so a page checked here passes or fails as it does
+(`dlfs.site.examples`), so a page checked here passes or fails as it does
 under pytest.
 
 - `PageSession.run_block` runs the examples of one fenced block (or the
@@ -34,7 +34,7 @@ from typing import Any
 
 from sybil import Example
 
-from dlfs.book.examples import evaluate, kind, parse_page
+from dlfs.site.examples import evaluate, kind, parse_page
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -87,7 +87,7 @@ class PageSession:
         dict
             ``caught_up`` (how many earlier examples ran first),
             ``caught_up_failures``, ``results`` (one per example, see
-            `dlfs.book.examples.evaluate`), ``status`` (`block_status`).
+            `dlfs.site.examples.evaluate`), ``status`` (`block_status`).
         """
         earlier = [i for i, ex in enumerate(self.examples) if ex.line < start and i not in self.done]
         failures = []

@@ -13,7 +13,7 @@ and what it is checked against (``browser/runtime-pins.json``):
   the pins (a box of those wheels, never imported); each must match the
   sha256 that the official lock gives for it.
 - Sybil and tqdm: pure-Python wheels from PyPI, with pinned sha256.
-- ``dlfs``: a wheel written from this checkout (`dlfs.book.wheel`), so the
+- ``dlfs``: a wheel written from this checkout (`dlfs.site.wheel`), so the
   browser runs the code the tests ran.
 - The editor (CodeMirror 6 from npm, bundled by esbuild), the worker and the
   page script (``browser/``), the pages' Markdown, and MNIST (found as
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dlfs.book.wheel import write_wheel
+from dlfs.site.wheel import write_wheel
 from dlfs.download import atomic_file
 
 SITE_DIR = "assets/dlfs"  # on the site; the runtime is in SITE_DIR/pyodide/
@@ -99,7 +99,7 @@ def mnist_readers(root: Path) -> list[str]:
     ``load_mnist`` and every dlfs module that imports `dlfs.datasets`, directly or not.
     """
     from dlfs.book.cache import dependencies
-    from dlfs.book.wheel import wheel_files
+    from dlfs.site.wheel import wheel_files
 
     modules = []
     for path in wheel_files(root):
@@ -163,7 +163,7 @@ class Runtime:
         return files
 
     def dlfs_wheel_name(self) -> str:
-        from dlfs.book.wheel import project
+        from dlfs.site.wheel import project
 
         meta = project(self.root)
         return f"{meta['name']}-{meta['version']}-py3-none-any.whl"
@@ -215,7 +215,7 @@ class Runtime:
             packages[pin["name"]] = {"name": pin["name"], "version": pin["version"], "file_name": file_name,
                                      "install_dir": "site", "sha256": pin["sha256"], "package_type": "package",
                                      "imports": pin["imports"], "depends": []}
-        from dlfs.book.wheel import project
+        from dlfs.site.wheel import project
 
         version = project(self.root)["version"]
         # matplotlib is not a dependency here: the worker loads it when an example draws
