@@ -1,0 +1,180 @@
+"""What an exercise is, how an answer is checked, and how a failure is worded.
+
+An `Exercise` names what the learner writes (``name``, ``signature``), gives
+runnable starter code that fails with "not implemented yet", a reference
+solution, hints, and a ``test``: a function that tries the learner's answer
+on the properties that make an answer right (random inputs against dlfs's
+own implementation, gradients checked numerically, invariants) and raises
+`Failure` at the first one that does not hold, saying where and by how much.
+Each `Mutant` is a known mistake written as a change to the solution; the
+tests prove that the check names it.
+
+`check` runs a test and never raises for the learner's sake: an exception in
+the learner's code is a failed check whose message names the exception and
+the line of their code it came from.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+NOT_IMPLEMENTED = "not implemented yet"
+YOUR_CODE = "<your code>"  # the file name of code checked from a string (the browser, `check_source`)
+
+
+class Failure(Exception):
+    """A property the answer lacks; the message says which, where, and by how much."""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A known mistake, written as edits of the solution; the check's message must contain `says`.
+
+    `edits` are ``(old, new)`` pairs, each `old` found exactly once in the solution.
+    """
+
+    name: str
+    edits: tuple[tuple[str, str], ...]
+    says: str
+
+    def apply(self, solution: str) -> str:
+        """The solution with this mistake made in it."""
+        for old, new in self.edits:
+            if solution.count(old) != 1:
+                raise ValueError(f"mutant {self.name!r}: {old!r} must occur exactly once in the solution, "
+                                 f"found {solution.count(old)} times")
+            solution = solution.replace(old, new)
+        return solution
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One thing the learner writes, and how to tell them what is wrong with it."""
+
+    id: str  # "numerical-gradient": the page's data-dlfs-exercise, the argument of `check`
+    chapter: str  # the page it is on: "gradients" for docs/gradients.md
+    title: str
+    name: str  # what the learner's code defines: "numerical_gradient"
+    signature: str  # how the book writes it: "numerical_gradient(f, x, h=1e-4)"
+    starter: str  # runs; fails the check with "not implemented yet"
+    solution: str  # the reference; shown once the learner has passed (or tried 5 times)
+    test: Callable[[Any], None]  # raises Failure at the first property the answer lacks
+    hints: tuple[str, ...] = ()
+    mutants: tuple[Mutant, ...] = ()
+    kind: str = "implement"  # or "derive": the answer is a number or an expression
+    needs: tuple[str, ...] = ()  # earlier exercises whose answers this one puts together
+    what: str = ""  # the properties checked, for the message of a pass
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What `check` found: ``passed`` and a ``message`` that says what, where and by how much."""
+
+    id: str
+    passed: bool
+    message: str
+
+    def __repr__(self) -> str:  # what a notebook shows for ``check(...)``
+        return f"{'✓' if self.passed else '✗'} {self.id}: {self.message}"
+
+
+def check_answer(exercise: Exercise, answer: Any) -> Result:
+    """Run `exercise`'s test on `answer`; every outcome is a Result, never an exception."""
+    try:
+        exercise.test(answer)
+    except NotImplementedError:
+        return Result(exercise.id, False, f"{exercise.name} is {NOT_IMPLEMENTED}: replace the line "
+                      f"`raise NotImplementedError(...)` in the starter code with your own.")
+    except Failure as failure:
+        return Result(exercise.id, False, str(failure))
+    except RecursionError:
+        return Result(exercise.id, False, f"{exercise.name} called itself without end (RecursionError).")
+    except Exception as error:  # the learner's code raised where the test did not expect it
+        return Result(exercise.id, False, f"{exercise.name} raised {describe(error)}")
+    return Result(exercise.id, True, f"passes: {exercise.what or 'every check'}.")
+
+
+def describe(error: BaseException) -> str:
+    """``ValueError: ... (line 7 of your code: x[i] += h)``: the error and where in the learner's code it arose."""
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith(_HERE)]
+    if frames:
+        last = frames[-1]
+        where = "your code" if last.filename == YOUR_CODE else last.filename.rsplit("/", 1)[-1]
+        text += f" (line {last.lineno} of {where}" + (f": {last.line.strip()}" if last.line else "") + ")"
+    return text
+
+
+_HERE = __file__.rsplit("/", 1)[0]  # frames of the checks themselves are not the learner's
+
+
+def run_source(source: str, namespace: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Execute the learner's `source` in a fresh namespace (or `namespace`) and return it.
+
+    The code is compiled with the file name ``<your code>`` and kept in
+    linecache, so a traceback shows the learner's own lines.
+    """
+    import linecache
+
+    linecache.cache[YOUR_CODE] = (len(source), None, source.splitlines(keepends=True), YOUR_CODE)
+    namespace = {"__name__": "__main__"} if namespace is None else namespace
+    exec(compile(source, YOUR_CODE, "exec"), namespace)
+    return namespace
+
+
+# ------------------------------------------------------------- helpers the tests share
+
+
+def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``; an exception becomes a Failure naming the call (`what`) and its line."""
+    try:
+        return fn(*args, **kwargs)
+    except (NotImplementedError, Failure, RecursionError):
+        raise
+    except Exception as error:
+        raise Failure(f"{what} raised {describe(error)}") from None
+
+
+def array(what: str, value: Any, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """`value` as a float array of `shape`, or a Failure that says what arrived instead."""
+    if value is None:
+        raise Failure(f"{what} is None: did you forget to return it?")
+    try:
+        out = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Failure(f"{what} should be an array of numbers, got {type(value).__name__}") from None
+    if shape is not None and out.shape != shape:
+        raise Failure(f"{what} has shape {out.shape}, expected {shape}")
+    return out
+
+
+def rel_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """CS231n's relative error, entry by entry: ``|a - b| / max(|a| + |b|, 1e-8)``."""
+    return np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)
+
+
+def where(index: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(int(i)) for i in index) + "]" if len(index) else ""
+
+
+def compare(what: str, got: np.ndarray, expected: np.ndarray, tol: float = 1e-7, note: str = "") -> None:
+    """A Failure at the entry where `got` is furthest from `expected`, if any is off by more than `tol`."""
+    errors = rel_error(got, expected)
+    if errors.size and errors.max() > tol:
+        i = np.unravel_index(int(np.argmax(errors)), errors.shape)
+        raise Failure(f"{what}{where(i)}: {_num(got[i])}, expected {_num(expected[i])}" + (f". {note}" if note else ""))
+
+
+def _num(x: float) -> str:
+    """A number as a learner reads it: four significant digits."""
+    return f"{float(x):.4g}"
+
+
+def close(a: np.ndarray, b: np.ndarray, tol: float = 1e-7) -> bool:
+    return bool(np.shape(a) == np.shape(b) and (rel_error(np.asarray(a), np.asarray(b)) <= tol).all())

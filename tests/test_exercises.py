@@ -1,0 +1,78 @@
+"""Every exercise, proven: its solution passes, each known mistake fails with its message, its starter says
+"not implemented yet". Run natively here; tests/test_browser_exercises.py runs the same in Chromium."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from dlfs.book import PAGES
+from dlfs.exercises import EXERCISES, NOT_IMPLEMENTED, check, check_source
+
+IDS = list(EXERCISES)
+MUTANTS = [(e.id, m) for e in EXERCISES.values() for m in e.mutants]
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_solution_passes(exercise_id: str) -> None:
+    result = check_source(exercise_id, EXERCISES[exercise_id].solution)
+    assert result.passed, result.message
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_starter_runs_and_is_not_implemented_yet(exercise_id: str) -> None:
+    result = check_source(exercise_id, EXERCISES[exercise_id].starter)
+    assert not result.passed and NOT_IMPLEMENTED in result.message, result.message
+    assert "Traceback" not in result.message
+
+
+@pytest.mark.parametrize(("exercise_id", "mutant"), MUTANTS, ids=[f"{i}: {m.name}" for i, m in MUTANTS])
+def test_each_known_mistake_fails_naming_it(exercise_id: str, mutant) -> None:
+    exercise = EXERCISES[exercise_id]
+    result = check_source(exercise_id, mutant.apply(exercise.solution))
+    assert not result.passed, f"the check does not catch {mutant.name}"
+    assert mutant.says in result.message, f"{mutant.name}: {result.message}"
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_every_exercise_has_two_mistakes_hints_and_a_page(exercise_id: str) -> None:
+    exercise = EXERCISES[exercise_id]
+    assert len(exercise.mutants) >= 2, "each exercise proves its check on at least two known mistakes"
+    assert exercise.hints and exercise.chapter in PAGES
+    assert len({m.says for m in exercise.mutants}) >= 1
+
+
+def test_an_exception_in_the_learners_code_is_a_message_not_an_exception() -> None:
+    source = "def softmax(x):\n    return x / undefined_name\n"
+    result = check_source("softmax", source)
+    assert not result.passed
+    assert "NameError" in result.message and "line 2 of your code" in result.message, result.message
+
+
+def test_an_unknown_id_names_the_ids_there_are() -> None:
+    with pytest.raises(ValueError, match="exercise_id must be one of .*softmax.*; got 'softmx'"):
+        check("softmx", lambda x: x)
+
+
+def test_check_prints_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    check("softmax", lambda x: x)
+    assert capsys.readouterr().out == ""
+    check("softmax", lambda x: x, verbose=True)
+    assert capsys.readouterr().out.startswith("✗ softmax: ")
+
+
+def test_code_that_does_not_define_the_name_says_so() -> None:
+    result = check_source("affine", "class Afine:\n    pass\n")
+    assert not result.passed and "does not define Affine" in result.message
+
+
+def test_every_chapter_has_at_least_three_exercises_and_the_required_ids_exist() -> None:
+    per_chapter = Counter(e.chapter for e in EXERCISES.values())
+    assert len(EXERCISES) >= 24, len(EXERCISES)
+    assert all(per_chapter[page] >= 3 for page in PAGES), per_chapter
+    signatures = {e.id: e.signature for e in EXERCISES.values()}
+    assert signatures["numerical-gradient"] == "numerical_gradient(f, x, h=1e-4)"
+    assert signatures["softmax"] == "softmax(x)"
+    for required in ["affine", "softmax-with-loss", "adam"]:
+        assert required in signatures
