@@ -330,6 +330,7 @@
           el("pre", { class: "dlfs-traceback", text: r.message.replace(/^Exception raised:\n/, "") }))));
         result.replaceChildren(summary, ...(failures.length ? [list] : []));
         result.dlfsResults = res.results; // each example's line, status and output, for tools and tests
+        result.dlfsNeeds = res.needs; // what the page's code needed beyond Python: "matplotlib", "mnist"
         Object.assign(result.dataset, { passed: res.passed, failed: res.failed, total: res.total,
                                         seconds: res.seconds.toFixed(3), state: "done" });
       } catch (err) {
@@ -359,6 +360,9 @@
     document.head.append(el("link", { rel: "stylesheet", href: base + "run.css" }));
     ctx.blocks = Array.from(document.querySelectorAll("[data-dlfs-block]"), (h) => setupBlock(h, ctx));
     setupCheck(info, ctx);
+    // For tools and tests: check any page of the site (its Markdown, as served) in this page's
+    // Python, as "Check this page" does; a promise of {total, passed, failed, seconds, results, needs}.
+    window.dlfsCheck = (page = ctx.page) => python.call({ type: "check", page, url: base + "pages/" + page + ".txt" });
     document.documentElement.dataset.dlfsReady = "";
   }
 

@@ -109,8 +109,10 @@ def dlfs_check(page, text, report):
     return json.dumps(check_page(text, page, _progress(report)))
 `;
 
+// Load what `text` needs that is not loaded yet; return what it needs ("matplotlib", "mnist").
 async function ensureFor(id, text) {
-  if (!loaded.matplotlib && DRAWS.test(text)) {
+  const needs = [DRAWS.test(text) && "matplotlib", needsMnist.test(text) && "mnist"].filter(Boolean);
+  if (!loaded.matplotlib && needs.includes("matplotlib")) {
     post({ id, type: "progress", phase: "matplotlib", size: manifest.groups.matplotlib.gzip_bytes });
     const errors = [];
     await pyodide.loadPackage("matplotlib", { messageCallback: () => {}, errorCallback: (e) => errors.push(e) });
@@ -119,7 +121,7 @@ async function ensureFor(id, text) {
     pyodide.runPython("import matplotlib.font_manager");
     loaded.matplotlib = true;
   }
-  if (!loaded.mnist && needsMnist.test(text)) {
+  if (!loaded.mnist && needs.includes("mnist")) {
     post({ id, type: "progress", phase: "mnist", size: manifest.groups.mnist.gzip_bytes });
     const names = Object.keys(manifest.files).filter((f) => f.startsWith("mnist/"));
     await Promise.all(names.map(async (name) => {
@@ -128,6 +130,7 @@ async function ensureFor(id, text) {
     }));
     loaded.mnist = true;
   }
+  return needs;
 }
 
 const pages = {}; // page -> its Markdown
@@ -151,10 +154,10 @@ async function handle(msg) {
     return { ...result, ms: performance.now() - started };
   }
   if (msg.type === "check") {
-    await ensureFor(id, pyodide.globals.get("dlfs_check_source")(text));
+    const needs = await ensureFor(id, pyodide.globals.get("dlfs_check_source")(text));
     const check = pyodide.globals.get("dlfs_check");
     const result = JSON.parse(check(msg.page, text, report));
-    return { ...result, ms: performance.now() - started };
+    return { ...result, needs, ms: performance.now() - started };
   }
   throw new Error("unknown message " + msg.type);
 }

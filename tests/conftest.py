@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 # Set when this file is imported, before any page or build runs: one cold cache per session.
 BOOK_CACHE = Path(tempfile.mkdtemp(prefix="dlfs-book-cache-"))
 os.environ["DLFS_BOOK_CACHE"] = str(BOOK_CACHE)
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    shutil.rmtree(BOOK_CACHE, ignore_errors=True)
 
 
 def require_real_mnist() -> str:
@@ -102,22 +99,72 @@ def local_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def built_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    """The site, built once per session with ``mkdocs build --strict``, cold, as a local build."""
-    require_real_mnist()
-    tmp = tmp_path_factory.mktemp("site")
-    site = build_site(tmp / "site", env=local_env(tmp))
-    if request.config.stash.get(WANT_BROWSER_CHECKS, False):
-        start_browser_checks(site.path, tmp)  # minutes of WebAssembly, beside the rest of the suite
-    return site
-
-
-# ------------------------------------------------------------ every chapter in the browser
+# ------------------------------------------------ the site, and every chapter in the browser
+# Work that takes minutes runs beside the rest of the suite, started as early as it can be:
+# the site build as soon as the tests are collected (if any of them uses it), then at once,
+# from the same thread, every chapter's "Check this page" in two lanes of headless Chromium
+# (tests/browser_check.py) and the ProperDocs build. The fixtures wait for what they need.
 
 WANT_BROWSER_CHECKS = pytest.StashKey[bool]()
 EVERY_CHAPTER_TEST = "test_every_chapter_passes_in_the_browser"
-_browser_checks: dict[str, Any] = {}
+LANES = 2  # processes checking chapters in the browser, side by side
+_background: dict[str, Any] = {}
+
+
+def _build_in_background(folder: Path, want_checks: bool) -> None:
+    """The thread: build the site; once built, start the browser checks and the ProperDocs build."""
+    try:
+        site = build_site(folder / "site", env=local_env(folder))
+    except BaseException as error:  # build_site fails the test that waits: keep it for the fixture
+        _background["error"] = error
+        return
+    _background["site"] = site
+    if want_checks:
+        start_browser_checks(site.path, folder)
+    try:
+        _background["properdocs"] = build_site(folder / "properdocs" / "site", tool="properdocs",
+                                               env=local_env(folder / "properdocs"),
+                                               log_name="properdocs-build.log")
+    except BaseException as error:
+        _background["properdocs_error"] = error
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    want_checks = any(EVERY_CHAPTER_TEST in item.nodeid for item in session.items)
+    session.config.stash[WANT_BROWSER_CHECKS] = want_checks
+    wants_site = any("built_site" in getattr(item, "fixturenames", ()) for item in session.items)
+    if wants_site and os.environ.get("DLFS_DATA") and "thread" not in _background:
+        folder = Path(tempfile.mkdtemp(prefix="dlfs-site-"))
+        (folder / "properdocs").mkdir()
+        _background.update(folder=folder, thread=threading.Thread(
+            target=_build_in_background, args=(folder, want_checks), name="site build", daemon=True))
+        _background["thread"].start()
+
+
+def _wait_for_build() -> None:
+    thread = _background.get("thread")
+    if thread is None:
+        pytest.fail("the site build did not start: no test collected wants it, or DLFS_DATA is unset")
+    thread.join()
+    if "error" in _background:
+        raise _background["error"]
+
+
+@pytest.fixture(scope="session")
+def built_site() -> BuiltSite:
+    """The site, built once per session with ``mkdocs build --strict``, cold, as a local build
+    (started in the background when the tests were collected)."""
+    require_real_mnist()
+    _wait_for_build()
+    return _background["site"]
+
+
+@pytest.fixture(scope="session")
+def properdocs_site(built_site: BuiltSite) -> BuiltSite:
+    """The same site built with ProperDocs (the maintained fork of MkDocs 1.6), after the MkDocs build."""
+    if "properdocs_error" in _background:
+        raise _background["properdocs_error"]
+    return _background["properdocs"]
 
 
 @pytest.fixture(scope="module")
@@ -143,45 +190,61 @@ def chromium():
         browser.close()
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Checking every chapter in the browser takes minutes: if this run includes that test,
-    the check starts in the background as soon as the site is built (see built_site)."""
-    session.config.stash[WANT_BROWSER_CHECKS] = any(EVERY_CHAPTER_TEST in item.nodeid for item in session.items)
-
-
 def start_browser_checks(site: Path, tmp: Path) -> None:
-    if _browser_checks:
+    """Every chapter's check, in `LANES` processes whose shares are about equal in time."""
+    if _background.get("lanes"):
         return
-    out, log = tmp / "browser-checks.json", tmp / "browser-checks.log"
-    with open(log, "wb") as f:
-        proc = subprocess.Popen([sys.executable, "-m", "tests.browser_check", "--site", str(site), "--out", str(out)],
-                                cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
-    _browser_checks.update(proc=proc, out=out, log=log)
+    from tests.browser_check import CHAPTERS, lanes
+
+    known = json.loads((ROOT / "browser" / "check-seconds.json").read_text(encoding="utf-8"))
+    estimates = {name.removesuffix(".md"): float(seconds) for name, seconds in known.items()}
+    started = []
+    for i, chapters in enumerate(lanes(CHAPTERS, estimates, LANES)):
+        out, log = tmp / f"browser-checks-{i}.json", tmp / f"browser-checks-{i}.log"
+        with open(log, "wb") as f:
+            proc = subprocess.Popen([sys.executable, "-m", "tests.browser_check", "--site", str(site),
+                                     "--out", str(out), "--chapters", ",".join(chapters)],
+                                    cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+        started.append({"proc": proc, "out": out, "log": log, "chapters": chapters})
+    _background["lanes"] = started
 
 
 def browser_check_results(site: Path, tmp: Path, timeout: float) -> dict[str, Any]:
-    """Every chapter's "Check this page" result, waiting for the background check to end."""
+    """Every chapter's "Check this page" result, waiting for the background lanes to end."""
     start_browser_checks(site, tmp)  # if the site was built before this run wanted them
-    proc: subprocess.Popen[bytes] = _browser_checks["proc"]
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log = _browser_checks["log"].read_text(errors="replace")
+    deadline = time.monotonic() + timeout
+    results: dict[str, Any] = {}
+    logs = []
+    for lane in _background["lanes"]:
+        proc: subprocess.Popen[bytes] = lane["proc"]
+        try:
+            proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log = lane["log"].read_text(errors="replace")
+        logs.append(log)
+        if proc.returncode != 0 or not lane["out"].is_file():
+            pytest.fail(f"the browser check of {lane['chapters']} failed (exit {proc.returncode}):\n{log[-4000:]}",
+                        pytrace=False)
+        results |= json.loads(lane["out"].read_text(encoding="utf-8"))
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "browser-checks.log").write_text(log)
-    if proc.returncode != 0 or not _browser_checks["out"].is_file():
-        pytest.fail(f"the browser check of every chapter failed (exit {proc.returncode}):\n{log[-4000:]}",
-                    pytrace=False)
-    return json.loads(_browser_checks["out"].read_text(encoding="utf-8"))
+    (ARTIFACTS / "browser-checks.log").write_text("\n".join(logs))
+    return results
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    proc = _browser_checks.get("proc")
-    if proc is not None and proc.poll() is None:  # the run ended early: the check ends with it
-        proc.kill()
-        proc.wait()
+    for lane in _background.get("lanes", []):  # the run ended early: the checks end with it
+        if lane["proc"].poll() is None:
+            lane["proc"].kill()
+            lane["proc"].wait()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(BOOK_CACHE, ignore_errors=True)
+    thread = _background.get("thread")
+    if thread is not None and not thread.is_alive():
+        shutil.rmtree(_background["folder"], ignore_errors=True)
 
 
 SITE_URL = "https://dlfs.example.org/book/"

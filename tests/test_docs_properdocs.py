@@ -4,7 +4,8 @@ MkDocs 1.6 is unmaintained and Material for MkDocs reaches its end of life
 on 5 May 2027. ProperDocs, a maintained fork of MkDocs 1.6, reads the same
 mkdocs.yml and runs the same hooks and plugins. This builds the site with
 ``properdocs build --strict`` after the MkDocs build of the session (sharing
-its computed results, so it takes seconds) and compares the two sites.
+its computed results, so it takes seconds; ``properdocs_site`` in
+tests/conftest.py) and compares the two sites.
 """
 
 from __future__ import annotations
@@ -12,18 +13,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import BuiltSite, build_site, local_env, require_real_mnist
+from tests.conftest import BuiltSite
 
 GENERATOR = re.compile(r'<meta name="generator" content="[^"]*">')
-
-
-@pytest.fixture(scope="module")
-def properdocs_site(built_site: BuiltSite, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    require_real_mnist()
-    tmp = tmp_path_factory.mktemp("properdocs-site")
-    return build_site(tmp / "site", tool="properdocs", env=local_env(tmp), log_name="properdocs-build.log")
 
 
 def files(site: Path) -> dict[str, Path]:

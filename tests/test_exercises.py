@@ -51,7 +51,7 @@ def test_an_exception_in_the_learners_code_is_a_message_not_an_exception() -> No
 
 
 def test_an_unknown_id_names_the_ids_there_are() -> None:
-    with pytest.raises(ValueError, match="exercise_id must be one of .*softmax.*; got 'softmx'"):
+    with pytest.raises(ValueError, match=r"exercise_id must be one of .*softmax.*; got 'softmx'"):
         check("softmx", lambda x: x)
 
 

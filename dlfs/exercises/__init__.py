@@ -19,7 +19,8 @@ mistakes (`Mutant`) fails with its message, and its starter code fails with
 >>> result.passed
 False
 >>> print(result.message)
-for a batch the whole array sums to 1: each row is one example, so sum and take the max per row, with axis=-1 and keepdims=True
+for a batch the whole array sums to 1: each row is one example, so sum and take the max
+per row, with axis=-1 and keepdims=True
 """
 
 from __future__ import annotations

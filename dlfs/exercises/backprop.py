@@ -61,7 +61,7 @@ def layer_gradients(make: Any, x: np.ndarray, dout: np.ndarray) -> dict[str, np.
             "db": numerical_gradient(loss, layer.b)}
 
 
-def test_affine(Affine: Any) -> None:  # noqa: N803 (the learner's class)
+def test_affine(Affine: Any) -> None:
     rng = np.random.default_rng(0)
     N, D, M = 4, 3, 2
     W, b, x = rng.normal(size=(D, M)), rng.normal(size=M), rng.normal(size=(N, D))

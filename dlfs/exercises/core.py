@@ -27,7 +27,7 @@ NOT_IMPLEMENTED = "not implemented yet"
 YOUR_CODE = "<your code>"  # the file name of code checked from a string (the browser, `check_source`)
 
 
-class Failure(Exception):
+class Failure(Exception):  # noqa: N818 (a property the answer lacks, not an error of ours)
     """A property the answer lacks; the message says which, where, and by how much."""
 
 
@@ -159,7 +159,8 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)
 
 
-def where(index: tuple[int, ...]) -> str:
+def where(index: tuple[Any, ...]) -> str:
+    """``[2, 0]``: an index as the learner writes it."""
     return "[" + ", ".join(str(int(i)) for i in index) + "]" if len(index) else ""
 
 

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dlfs.site.wheel import write_wheel
 from dlfs.download import atomic_file
+from dlfs.site.wheel import write_wheel
 
 SITE_DIR = "assets/dlfs"  # on the site; the runtime is in SITE_DIR/pyodide/
 PINS = Path("browser") / "runtime-pins.json"

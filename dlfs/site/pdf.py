@@ -46,8 +46,8 @@ from urllib.parse import urlsplit, urlunsplit
 from bs4 import BeautifulSoup
 from mkdocs.utils.yaml import yaml_load
 
-from dlfs.site.headless import CHROMIUM, FLAGS, serve
 from dlfs.download import atomic_file
+from dlfs.site.headless import CHROMIUM, FLAGS, serve
 
 log = logging.getLogger("dlfs.site.pdf")
 
