@@ -148,8 +148,8 @@ def topological_order(root: Variable) -> list[Variable]:
     >>> a = x.exp()
     >>> y = a * x
     >>> names = {x: "x", a: "a", y: "y"}
-    >>> [names[v] for v in topological_order(y)]
-    ['x', 'a', 'y']
+    >>> print(" ".join(names[v] for v in topological_order(y)))
+    x a y
     """
     order: list[Variable] = []
     visited: set[Variable] = set()
