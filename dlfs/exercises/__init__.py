@@ -27,11 +27,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlfs.exercises import backprop, gradients, learning
+from dlfs.exercises import backprop, gradient_descent, gradients, learning, numerical_diff
 from dlfs.exercises.core import NOT_IMPLEMENTED, Exercise, Failure, Mutant, Result, check_answer, run_source
 
 # every exercise, by id, in the order of the chapters
-EXERCISES: dict[str, Exercise] = {e.id: e for module in (gradients, learning, backprop) for e in module.EXERCISES}
+CHAPTERS = (numerical_diff, gradients, gradient_descent, learning, backprop)  # in the order of the book
+EXERCISES: dict[str, Exercise] = {e.id: e for module in CHAPTERS for e in module.EXERCISES}
 
 __all__ = ["EXERCISES", "NOT_IMPLEMENTED", "Exercise", "Failure", "Mutant", "Result", "check", "check_source"]
 

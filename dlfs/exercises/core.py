@@ -89,6 +89,9 @@ def check_answer(exercise: Exercise, answer: Any) -> Result:
     try:
         exercise.test(answer)
     except NotImplementedError:
+        if answer is None:  # a derivation's starter: `answer = None`
+            return Result(exercise.id, False, f"{exercise.name} is {NOT_IMPLEMENTED}: replace None in "
+                          f"`{exercise.name} = None` with your answer.")
         return Result(exercise.id, False, f"{exercise.name} is {NOT_IMPLEMENTED}: replace the line "
                       f"`raise NotImplementedError(...)` in the starter code with your own.")
     except Failure as failure:
@@ -154,6 +157,22 @@ def array(what: str, value: Any, shape: tuple[int, ...] | None = None) -> np.nda
     return out
 
 
+def number(what: str, value: Any) -> float:
+    """`value` as one finite float (a derivation's answer), or a Failure that says what arrived instead."""
+    if value is None:
+        raise Failure(f"{what} is None: did you forget to return it?")
+    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
+        raise Failure(f"{what} should be one number, got {type(value).__name__}"
+                      + (f" of shape {np.shape(value)}" if np.ndim(value) else ""))
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise Failure(f"{what} should be a number, got {type(value).__name__}") from None
+    if not np.isfinite(out):
+        raise Failure(f"{what} is {out}, not a finite number")
+    return out
+
+
 def rel_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """CS231n's relative error, entry by entry: ``|a - b| / max(|a| + |b|, 1e-8)``."""
     return np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)
@@ -177,5 +196,5 @@ def _num(x: float) -> str:
     return f"{float(x):.4g}"
 
 
-def close(a: np.ndarray, b: np.ndarray, tol: float = 1e-7) -> bool:
+def close(a: np.ndarray | float, b: np.ndarray | float, tol: float = 1e-7) -> bool:
     return bool(np.shape(a) == np.shape(b) and (rel_error(np.asarray(a), np.asarray(b)) <= tol).all())
