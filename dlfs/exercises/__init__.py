@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlfs.exercises import backprop, gradients, learning
+from dlfs.exercises import backprop, gradient_check, gradients, learning
 from dlfs.exercises.core import NOT_IMPLEMENTED, Exercise, Failure, Mutant, Result, check_answer, run_source
 
 # every exercise, by id, in the order of the chapters
-EXERCISES: dict[str, Exercise] = {e.id: e for module in (gradients, learning, backprop) for e in module.EXERCISES}
+EXERCISES: dict[str, Exercise] = {e.id: e for module in (gradients, learning, backprop, gradient_check)
+                                   for e in module.EXERCISES}
 
 __all__ = ["EXERCISES", "NOT_IMPLEMENTED", "Exercise", "Failure", "Mutant", "Result", "check", "check_source"]
 
