@@ -26,11 +26,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlfs.exercises import backprop, gradient_check, gradients, learning
+from dlfs.exercises import backprop, gradient_check, gradients, learning, training
 from dlfs.exercises.core import NOT_IMPLEMENTED, Exercise, Failure, Mutant, Result, check_answer, run_source
 
 # every exercise, by id, in the order of the chapters
-EXERCISES: dict[str, Exercise] = {e.id: e for module in (gradients, learning, backprop, gradient_check)
+EXERCISES: dict[str, Exercise] = {e.id: e for module in (gradients, learning, backprop, gradient_check, training)
                                    for e in module.EXERCISES}
 
 __all__ = ["EXERCISES", "NOT_IMPLEMENTED", "Exercise", "Failure", "Mutant", "Result", "check", "check_source"]
@@ -70,6 +70,9 @@ def check_source(exercise_id: str, source: str) -> Result:
         from dlfs.exercises.core import describe
 
         return Result(ex.id, False, f"your code raised {describe(error)} before anything was checked")
+    pieces = ex.extra.get("pieces")
+    if pieces:  # an exercise that puts earlier answers together takes them as a dict; the check names a missing one
+        return check_answer(ex, {name: namespace[name] for name in pieces if name in namespace})
     if ex.name not in namespace:
         return Result(ex.id, False, f"your code does not define {ex.name}: the exercise asks for {ex.signature}")
     return check_answer(ex, namespace[ex.name])
