@@ -26,12 +26,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlfs.exercises import backprop, gradient_check, gradients, learning, training
+from dlfs.exercises import backprop, gradient_check, gradients, learning, making_training_work, training
 from dlfs.exercises.core import NOT_IMPLEMENTED, Exercise, Failure, Mutant, Result, check_answer, run_source
 
 # every exercise, by id, in the order of the chapters
-EXERCISES: dict[str, Exercise] = {e.id: e for module in (gradients, learning, backprop, gradient_check, training)
-                                   for e in module.EXERCISES}
+EXERCISES: dict[str, Exercise] = {
+    e.id: e
+    for module in (gradients, learning, backprop, gradient_check, training, making_training_work)
+    for e in module.EXERCISES
+}
 
 __all__ = ["EXERCISES", "NOT_IMPLEMENTED", "Exercise", "Failure", "Mutant", "Result", "check", "check_source"]
 
