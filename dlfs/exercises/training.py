@@ -451,13 +451,16 @@ class AssembledTwoLayerNet:
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
         return float(np.mean(self.predict(x).argmax(axis=1) == t))
 
-    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        self.loss(x, t)  # the forward pass leaves in each layer what backward needs
+    def loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+        loss = self.loss(x, t)  # the forward pass leaves in each layer what backward needs
         dout = self.last_layer.backward(1.0)
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
         first, _, second = self.layers
-        return {"W1": first.dW, "b1": first.db, "W2": second.dW, "b2": second.db}
+        return loss, {"W1": first.dW, "b1": first.db, "W2": second.dW, "b2": second.db}
+
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        return self.loss_and_gradient(x, t)[1]
 # --8<-- [end:assembled]
 
 
@@ -535,12 +538,14 @@ class Relu:
 
 
 class SoftmaxWithLoss:
-    """Softmax, then the cross-entropy averaged over the batch; t holds class indices."""
+    """Softmax, then the cross-entropy averaged over the batch; t holds class indices or one-hot rows."""
 
     def __init__(self):
         self.y, self.t = None, None
 
     def forward(self, x, t):
+        if t.ndim == 2:  # one-hot rows: their class indices
+            t = t.argmax(axis=1)
         z = x - x.max(axis=1, keepdims=True)  # exp() cannot overflow
         log_y = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         self.y, self.t = np.exp(log_y), t
