@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from dlfs.exercises.backprop import AFFINE
 from dlfs.exercises.core import Exercise, Failure, Mutant, Result, array, call, close, compare, where
 from dlfs.nets import TwoLayerNet
 
@@ -424,6 +425,15 @@ class AssembledTwoLayerNet:
     `gradient` is backpropagation through the given layers, nothing else.
     The layers hold the arrays of ``params``, so an optimizer must update
     them in place.
+
+    Examples
+    --------
+    >>> from dlfs.layers import Affine, Relu, SoftmaxWithLoss
+    >>> net = AssembledTwoLayerNet(Affine, Relu, SoftmaxWithLoss, sizes=(4, 3, 2))
+    >>> {key: p.shape for key, p in net.params.items()}
+    {'W1': (4, 3), 'b1': (3,), 'W2': (3, 2), 'b2': (2,)}
+    >>> {key: g.shape for key, g in net.gradient(np.ones((5, 4)), np.zeros(5, dtype=int)).items()}
+    {'W1': (4, 3), 'b1': (3,), 'W2': (3, 2), 'b2': (2,)}
     """
 
     def __init__(self, Affine: Any, Relu: Any, SoftmaxWithLoss: Any,
@@ -501,26 +511,8 @@ def train(net, x_train, t_train, x_test, t_test, epochs, batch_size, lr, seed, o
     raise NotImplementedError("not implemented yet")
 '''
 
-CAPSTONE = '''\
+CAPSTONE_LAYERS = '''\
 import numpy as np
-
-
-class Affine:
-    """A fully connected layer: out = x @ W + b, for a batch x of shape (N, D)."""
-
-    def __init__(self, W, b):
-        self.W, self.b = W, b
-        self.x = None
-        self.dW, self.db = None, None
-
-    def forward(self, x):
-        self.x = x
-        return x @ self.W + self.b
-
-    def backward(self, dout):
-        self.dW = self.x.T @ dout
-        self.db = dout.sum(axis=0)  # b was added to every row
-        return dout @ self.W.T
 
 
 class Relu:
@@ -555,40 +547,16 @@ class SoftmaxWithLoss:
         dx = self.y.copy()
         dx[np.arange(len(self.t)), self.t] -= 1  # y - t, with t one-hot
         return dout * dx / len(self.t)
-
-
-class SGD:
-    """Stochastic gradient descent: every parameter steps by lr against its gradient."""
-
-    def __init__(self, lr=0.01):
-        self.lr = lr
-
-    def update(self, params, grads):
-        for key in params:
-            params[key] -= self.lr * grads[key]  # in place: the layers hold these arrays
-
-
-def train(net, x_train, t_train, x_test, t_test, epochs, batch_size, lr, seed, optimizer=None):
-    """Mini-batch gradient descent: return train_loss_list, train_acc_list, test_acc_list."""
-    rng = np.random.default_rng(seed)
-    n = len(x_train)
-    train_loss_list, train_acc_list, test_acc_list = [], [], []
-    for epoch in range(epochs):
-        order = rng.permutation(n)  # a new order every epoch, each example once
-        for start in range(0, n, batch_size):  # the last batch may be smaller
-            batch_mask = order[start:start + batch_size]
-            x_batch, t_batch = x_train[batch_mask], t_train[batch_mask]
-            grads = net.gradient(x_batch, t_batch)
-            train_loss_list.append(net.loss(x_batch, t_batch))
-            if optimizer is None:
-                for key in net.params:
-                    net.params[key] -= lr * grads[key]
-            else:
-                optimizer.update(net.params, grads)
-        train_acc_list.append(net.accuracy(x_train, t_train))
-        test_acc_list.append(net.accuracy(x_test, t_test))
-    return train_loss_list, train_acc_list, test_acc_list
 '''
+
+
+def body(source: str) -> str:
+    """A solution without its ``import numpy as np``."""
+    return source.split("import numpy as np\n", 1)[1].lstrip("\n")
+
+
+# the reference pieces: chapter 5's Affine, a Relu and a SoftmaxWithLoss, and this chapter's two solutions
+CAPSTONE = "import numpy as np\n\n\n" + "\n\n".join(body(source) for source in (AFFINE, CAPSTONE_LAYERS, SGD, TRAIN))
 
 
 def fallback_relu(Relu: Any) -> None:
