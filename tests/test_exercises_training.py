@@ -165,3 +165,9 @@ def test_the_capstones_starter_names_the_first_piece_to_write() -> None:
     result = check_source("two-layer-net", EXERCISES["two-layer-net"].starter)
     assert result.message.startswith('your Affine does not pass its own exercise "affine" yet: Affine is not '
                                      'implemented yet')
+
+
+def test_the_training_loop_says_when_there_is_no_optimizer_argument() -> None:
+    source = TRAIN.replace(", optimizer=None):", "):").replace("if optimizer is None:", "if True:")
+    result = check_source("training-loop", source)
+    assert not result.passed and "no optimizer argument" in result.message, result.message

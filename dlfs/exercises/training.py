@@ -9,6 +9,7 @@ check that takes seconds rather than milliseconds.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -385,6 +386,15 @@ def check_lists(net: RecordingNet, final: dict[str, np.ndarray], lists: list[lis
                               f"{len(x)} examples of the set after epoch {epoch}")
 
 
+def accepts_optimizer(train: Any) -> bool:
+    """Whether train takes optimizer=...; True when its signature cannot be read (the call will tell)."""
+    try:
+        parameters = inspect.signature(train).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.name == "optimizer" or p.kind == p.VAR_KEYWORD for p in parameters)
+
+
 def test_train(train: Any) -> None:
     net, lists = run_train(train, seed=0)
     check_epochs(net)
@@ -395,6 +405,9 @@ def test_train(train: Any) -> None:
             np.array_equal(a, b) for a, b in zip(again.batches, net.batches)):
         raise Failure("two runs with seed=0 visit the examples in different orders: draw every order from "
                       "rng = np.random.default_rng(seed), not from np.random")
+    if not accepts_optimizer(train):
+        raise Failure("train has no optimizer argument: end its arguments with optimizer=None, and when an "
+                      "optimizer is given, let each step call optimizer.update(net.params, grads)")
     optimizer = RecordingSGD(RecordingNet(*toy_data()[:2]), lr=0.3)
     other, _ = run_train(train, seed=1, optimizer=optimizer)
     if all(np.array_equal(a, b) for a, b in zip(other.batches, net.batches)):
