@@ -9,6 +9,7 @@ import pytest
 
 from dlfs.book import PAGES
 from dlfs.exercises import EXERCISES, NOT_IMPLEMENTED, check, check_source
+from tests.conftest import require_real_mnist
 
 IDS = list(EXERCISES)
 MUTANTS = [(e.id, m) for e in EXERCISES.values() for m in e.mutants]
@@ -16,6 +17,8 @@ MUTANTS = [(e.id, m) for e in EXERCISES.values() for m in e.mutants]
 
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_solution_passes(exercise_id: str) -> None:
+    if EXERCISES[exercise_id].extra.get("mnist"):  # the capstone trains on the real MNIST
+        require_real_mnist()
     result = check_source(exercise_id, EXERCISES[exercise_id].solution)
     assert result.passed, result.message
 

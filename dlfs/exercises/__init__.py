@@ -27,11 +27,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlfs.exercises import backprop, gradient_descent, gradients, learning, numerical_diff
+from dlfs.exercises import (
+    backprop,
+    gradient_check,
+    gradient_descent,
+    gradients,
+    learning,
+    making_training_work,
+    numerical_diff,
+    training,
+)
 from dlfs.exercises.core import NOT_IMPLEMENTED, Exercise, Failure, Mutant, Result, check_answer, run_source
 
-# every exercise, by id, in the order of the chapters
-CHAPTERS = (numerical_diff, gradients, gradient_descent, learning, backprop)  # in the order of the book
+# each chapter's exercises, in the order of the book
+CHAPTERS = (numerical_diff, gradients, gradient_descent, learning, backprop, gradient_check, training,
+            making_training_work)
 EXERCISES: dict[str, Exercise] = {e.id: e for module in CHAPTERS for e in module.EXERCISES}
 
 __all__ = ["EXERCISES", "NOT_IMPLEMENTED", "Exercise", "Failure", "Mutant", "Result", "check", "check_source"]
@@ -71,6 +81,9 @@ def check_source(exercise_id: str, source: str) -> Result:
         from dlfs.exercises.core import describe
 
         return Result(ex.id, False, f"your code raised {describe(error)} before anything was checked")
+    pieces = ex.extra.get("pieces")
+    if pieces:  # an exercise that puts earlier answers together takes them as a dict; the check names a missing one
+        return check_answer(ex, {name: namespace[name] for name in pieces if name in namespace})
     if ex.name not in namespace:
         return Result(ex.id, False, f"your code does not define {ex.name}: the exercise asks for {ex.signature}")
     return check_answer(ex, namespace[ex.name])
