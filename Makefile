@@ -14,10 +14,12 @@ export DISABLE_MKDOCS_2_WARNING := true
 # (A value you set yourself wins; `make bench` records whatever is in force.)
 test serve site pdf bench-build: export OPENBLAS_NUM_THREADS ?= 1
 
+# uv installs what pip would, from PyPI, in a fraction of the time (measured here: 20 s against
+# 94 s for the test and docs extras); pip stays in the venv for `pip download --require-hashes`.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test,docs]'
 	touch $(STAMP)
 
 # KaTeX, Pyodide and CodeMirror for the site, from the npm registry at the versions package-lock.json pins.
