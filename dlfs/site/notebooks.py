@@ -63,8 +63,8 @@ def chapter_notebook(text: str, page: str) -> Any:
     examples = list(parse_page(text, f"docs/{page}.md").examples())
     items: list[tuple[int, str, str]] = []  # (line, kind, source), sorted by line
     for first, last in runnable_blocks(text):
-        body = [source(ex) for ex in examples if first <= ex.line <= last]
-        items.append((first, "code", "\n".join(part.rstrip("\n") for part in body if part)))
+        parts = [source(ex) for ex in examples if first <= ex.line <= last]
+        items.append((first, "code", "\n".join(part.rstrip("\n") for part in parts if part)))
     checked = False
     for n, line in enumerate(lines, 1):
         heading = HEADING.match(line)
