@@ -130,6 +130,11 @@ def _build_in_background(folder: Path, want_checks: bool) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    _background["config"] = session.config
+    if any("published_site" in getattr(item, "fixturenames", ()) for item in session.items):
+        pages = [item.nodeid for item in session.items if item.nodeid.startswith(("docs/", "README.md"))]
+        if pages:  # the published build and the PDF start in the background once the last page has run
+            _background["last_page"] = pages[-1]
     want_checks = any(EVERY_CHAPTER_TEST in item.nodeid for item in session.items)
     session.config.stash[WANT_BROWSER_CHECKS] = want_checks
     wants_site = any("built_site" in getattr(item, "fixturenames", ()) for item in session.items)
@@ -271,13 +276,56 @@ def record(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return this_sessions_record(request.config, tmp_path_factory.mktemp("record"))
 
 
-@pytest.fixture(scope="session")
-def published_site(record: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    """The site as the deploy workflow builds it after `make test`: with its URL, and stamped
-    from this session's test results. Only for tests marked ``after_pages``."""
-    tmp = tmp_path_factory.mktemp("published")
-    path = tmp / "verification.json"
+def _published_build(record: dict[str, Any], folder: Path) -> BuiltSite:
+    path = folder / "verification.json"
     path.write_text(json.dumps(record), encoding="utf-8")
     env = dict(os.environ, DLFS_SITE_URL=SITE_URL, DLFS_VERIFICATION=str(path))
     env.pop("SOURCE_DATE_EPOCH", None)
-    return build_site(tmp / "site", env=env, log_name="published-build.log")
+    return build_site(folder / "site", env=env, log_name="published-build.log")
+
+
+def print_pdf(site: Path, out: Path) -> tuple[int, str]:
+    """``python -m dlfs.site.pdf`` on a built site: its exit status and its log."""
+    result = subprocess.run([sys.executable, "-m", "dlfs.site.pdf", "--site", str(site), "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    return result.returncode, result.stdout + result.stderr
+
+
+def _publish_in_background(record: dict[str, Any], folder: Path) -> None:
+    """The thread started when the last page has run: the published build, then the PDF printed from it."""
+    try:
+        _background["published"] = site = _published_build(record, folder)
+    except BaseException as error:
+        _background["published_error"] = error
+        return
+    _background["pdf"] = (folder / "dlfs.pdf", *print_pdf(site.path, folder / "dlfs.pdf"))
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    if nodeid == _background.get("last_page") and "publish_thread" not in _background:
+        record = results(_background["config"]).record()
+        folder = Path(tempfile.mkdtemp(prefix="dlfs-published-"))
+        _background["publish_thread"] = threading.Thread(target=_publish_in_background, args=(record, folder),
+                                                         name="published build", daemon=True)
+        _background["publish_thread"].start()
+
+
+@pytest.fixture(scope="session")
+def published_site(record: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The site as the deploy workflow builds it after `make test`: with its URL, and stamped
+    from this session's test results. Only for tests marked ``after_pages``. In a whole run it is
+    built (and the PDF printed from it) in the background as soon as the last page has run."""
+    thread = _background.get("publish_thread")
+    if thread is None:  # a run of a few files
+        return _published_build(record, tmp_path_factory.mktemp("published"))
+    thread.join()
+    if "published_error" in _background:
+        raise _background["published_error"]
+    return _background["published"]
+
+
+def background_pdf(published: BuiltSite, out: Path) -> tuple[Path, int, str]:
+    """The PDF of the published site: the one printed in the background, or printed now."""
+    if "pdf" in _background and _background.get("published") is published:
+        return _background["pdf"]
+    return (out, *print_pdf(published.path, out))

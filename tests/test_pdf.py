@@ -23,7 +23,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from dlfs.site.headless import CHROMIUM
-from tests.conftest import BuiltSite
+from tests.conftest import BuiltSite, background_pdf
 from tests.test_docs_build import nav_pages, page_html
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,15 +61,10 @@ pytestmark = pytest.mark.after_pages
 def book(published_site: BuiltSite, tmp_path_factory: pytest.TempPathFactory) -> Book:
     _need("pdfinfo", "poppler-utils")
     _need(CHROMIUM, "chromium")
-    out = tmp_path_factory.mktemp("pdf") / "dlfs.pdf"
-    result = subprocess.run(
-        [sys.executable, "-m", "dlfs.site.pdf", "--site", str(published_site.path), "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
-    log = result.stdout + result.stderr
+    out, returncode, log = background_pdf(published_site, tmp_path_factory.mktemp("pdf") / "dlfs.pdf")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "book-pdf.log").write_text(log)
-    if result.returncode != 0:
+    if returncode != 0:
         pytest.fail(f"python -m dlfs.site.pdf failed:\n{log[-4000:]}", pytrace=False)
     shutil.copyfile(out, ARTIFACTS / "dlfs.pdf")  # to look at
     return Book(out, log)
