@@ -8,17 +8,22 @@ weight moves. ``np.random.default_rng(0)`` makes both draws, in that order.
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
 import time
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dlfs.book.cache import cached
-from dlfs.book.data import test_set, train_set
-from dlfs.book.style import new_figure
+from dlfs.book.cache import cached  # computes each result once per build (or session), then reuses it
+from dlfs.book.data import test_set, train_set  # MNIST, read once: the images and labels at the given indices
 from dlfs.nets import TwoLayerNet
 from dlfs.optim import SGD
 from dlfs.train import minibatches
+
+# --8<-- [end:imports]
+# isort: split
+from typing import TYPE_CHECKING, Any
+
+from dlfs.book.style import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
