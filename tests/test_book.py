@@ -131,6 +131,16 @@ def test_figures_render_to_the_same_bytes(name: str) -> None:
     assert to_svg(draw(name)) == to_svg(draw(name))
 
 
+def test_the_weight_figure_starts_from_the_network_after_its_training_steps() -> None:
+    """along_one_weight moves a weight of the network train_steps("backprop") ends with, not of a net at chance."""
+    require_real_mnist()
+    from dlfs.book.learning import small_mnist, train_steps, trained_small_net
+
+    x, t, _, _ = small_mnist()
+    record = _uncached(train_steps)("backprop", steps=3)
+    assert trained_small_net(steps=3).loss(x, t) == record["loss"][-1]
+
+
 def test_the_training_run_is_the_books_experiment() -> None:
     """What mnist_run is, read from the History it returns (the page prints its accuracy)."""
     require_real_mnist()

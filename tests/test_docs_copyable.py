@@ -1,24 +1,36 @@
-"""The library code the chapters show, copied in reading order, is a working program without dlfs.
+"""The code the chapters show, copied in reading order, runs.
 
 A learner who pastes every implementation the site shows from ``dlfs/`` (the
 blocks titled ``dlfs/numerical.py`` and so on, chapter after chapter) into a
 file of their own gets code that defines, imports only NumPy and the
-standard library (and tqdm), and trains a network. This test does exactly
-that, in a fresh interpreter in which ``import dlfs`` fails.
+standard library (and tqdm), and trains a network. The first test does
+exactly that, in a fresh interpreter in which ``import dlfs`` fails.
+
+The pages also show their own computations, from ``dlfs/book/`` (blocks
+titled ``dlfs/book/learning.py`` and so on). Those read MNIST and cache their
+results through the rest of `dlfs`, so they are pasted into a project with
+`dlfs` installed: each chapter's blocks, library and book alike, after those
+of the chapters before it. Every block must define without error, and every
+name a function it shows uses must be defined by then (a decorator, a
+constant, an import that the page never shows is a NameError for the
+learner, at once or at the first call).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SNIPPET = re.compile(r'^[ \t]*--8<-- "(dlfs/[a-z_]+\.py):([a-z_]+)"', re.MULTILINE)
+SNIPPET = re.compile(r'^[ \t]*--8<-- "(dlfs/[a-z_/]+\.py):([a-z_]+)"', re.MULTILINE)
 
 
 def chapters_in_order() -> list[Path]:
@@ -34,13 +46,20 @@ def section(path: str, name: str) -> str:
     return text[text.index(start) + len(start):text.index(end)]
 
 
-def shown_library_code() -> tuple[list[tuple[str, str]], str]:
-    """The (file, section) pairs the pages show from the library, first showing only, and their code."""
+def shown_sections(pages: list[Path]) -> list[tuple[str, str]]:
+    """The (file, section) pairs `pages` show, in reading order, each at its first showing only."""
     shown: list[tuple[str, str]] = []
-    for page in chapters_in_order():
+    for page in pages:
         for m in SNIPPET.finditer(page.read_text(encoding="utf-8")):
             if (m[1], m[2]) not in shown:
                 shown.append((m[1], m[2]))
+    return shown
+
+
+def shown_library_code() -> tuple[list[tuple[str, str]], str]:
+    """The (file, section) pairs the pages show from the library (not dlfs/book/), and their code."""
+    shown = [(path, name) for path, name in shown_sections(chapters_in_order())
+             if not path.startswith("dlfs/book/")]
     return shown, "\n\n".join(section(path, name) for path, name in shown)
 
 
@@ -95,3 +114,63 @@ def test_pasted_in_order_the_shown_code_runs_without_dlfs(tmp_path: Path) -> Non
                             cwd=tmp_path, timeout=300)
     assert result.returncode == 0, f"the pasted code fails:\n{result.stderr[-3000:]}"
     assert result.stdout.splitlines() == ["[-0.  0.]", "0.417", "True 74", "[12, 24] True"]
+
+
+# Pasted with dlfs installed: run each (file, section) in one namespace, in order, then look in every
+# function and class they define for names that nothing defines (what a call would find missing).
+WITH_DLFS = textwrap.dedent("""
+    import builtins, json, symtable, sys
+
+    blocks = json.load(open(sys.argv[1], encoding="utf-8"))
+    namespace = {"__name__": "__main__"}
+    for label, code in blocks:
+        try:
+            exec(compile(code, label, "exec"), namespace)
+        except Exception as error:
+            print(f"{label}: {type(error).__name__}: {error}")
+            sys.exit(1)
+
+    def used_globals(table):
+        for child in table.get_children():
+            if child.get_type() != "class":  # a class body ran above; its methods are its children
+                for symbol in child.get_symbols():
+                    if symbol.is_referenced() and symbol.is_global():
+                        yield child.get_name(), symbol.get_name()
+            yield from used_globals(child)
+
+    missing = sorted({f"{label}: {name} (in {where})" for label, code in blocks
+                      for where, name in used_globals(symtable.symtable(code, label, "exec"))
+                      if name not in namespace and not hasattr(builtins, name)})
+    print("\\n".join(missing) if missing else "ok")
+""")
+
+# Pages whose shown code does not paste yet: each one's own helper fixes it. Once a page passes,
+# this test fails (strict xfail) until its entry here is removed.
+NOT_YET_COPYABLE = {
+    "backprop.md": "dlfs/book/backprop.py shows `@cached` and MNIST helpers without their imports",
+    "gradient-check.md": "dlfs/book/gradient_check.py shows `@cached` and MNIST helpers without their imports",
+    "training.md": "dlfs/book/training.py shows `@cached` without its import; dlfs/train.py:history uses "
+                   "atomic_file, which no page shows",
+    "making-training-work.md": "dlfs/book/making_training_work.py shows `@cached` and its constants without "
+                               "them; dlfs/multilayer.py uses `either`, which no page shows",
+}
+
+
+def chapter_params() -> list:
+    return [pytest.param(page.name, id=page.stem,
+                         marks=[pytest.mark.xfail(strict=True, reason=NOT_YET_COPYABLE[page.name])]
+                         if page.name in NOT_YET_COPYABLE else [])
+            for page in chapters_in_order() if SNIPPET.search(page.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize("page", chapter_params())
+def test_pasted_up_to_each_chapter_the_shown_code_runs_with_dlfs(page: str, tmp_path: Path) -> None:
+    chapters = chapters_in_order()
+    upto = chapters[:[p.name for p in chapters].index(page) + 1]
+    blocks = [(f"{path}:{name}", section(path, name)) for path, name in shown_sections(upto)]
+    (tmp_path / "blocks.json").write_text(json.dumps(blocks), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # dlfs installed: this checkout's
+    result = subprocess.run([sys.executable, "-c", WITH_DLFS, str(tmp_path / "blocks.json")], capture_output=True,
+                            text=True, cwd=tmp_path, env=env, timeout=300)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", (
+        f"pasted in order up to {page}, the shown code fails:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")

@@ -7,24 +7,30 @@ stops and why. Every step uses `dlfs.optim.gradient_descent`. Nothing is random.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+# --8<-- [start:imports]
 import numpy as np
 
-from dlfs.book.gradients import BOWLS, function_2, function_oval
-from dlfs.book.style import new_figure
+from dlfs.book.gradients import function_2, function_oval
 from dlfs.numerical import numerical_gradient
 from dlfs.optim import gradient_descent
+
+# --8<-- [end:imports]
+# isort: split
+from typing import TYPE_CHECKING
+
+from dlfs.book.gradients import BOWLS
+from dlfs.book.style import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-BOOK_START = (-3.0, 4.0)
-NOTE_STARTS = ((-3.0, 3.0), (3.5, 1.0), (1.5, -3.0))  # the note's three descents on the oval bowl
-LEARNING_RATES = (1e-10, 0.01, 0.1, 0.4, 1.05, 10.0)
-
 
 # --8<-- [start:paths]
+BOOK_START = (-3.0, 4.0)  # the book's start on x0**2 + x1**2
+NOTE_STARTS = ((-3.0, 3.0), (3.5, 1.0), (1.5, -3.0))  # the note's three starts on x0**2 + 2 x1**2
+LEARNING_RATES = (1e-10, 0.01, 0.1, 0.4, 1.05, 10.0)  # the figure's sweep
+
+
 def descent_paths() -> dict[str, np.ndarray]:
     """Every point visited: the book's 100 steps on the round bowl, the note's 40 on the oval one.
 

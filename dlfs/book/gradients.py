@@ -7,13 +7,18 @@ Nothing is random.
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dlfs.book.style import add_subplot, new_figure
 from dlfs.numerical import numerical_gradient
+
+# --8<-- [end:imports]
+# isort: split
+from typing import TYPE_CHECKING
+
+from dlfs.book.style import add_subplot, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -8,17 +8,22 @@ weight moves. ``np.random.default_rng(0)`` makes both draws, in that order.
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
 import time
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dlfs.book.cache import cached
-from dlfs.book.data import test_set, train_set
-from dlfs.book.style import new_figure
+from dlfs.book.cache import cached  # computes each result once per build (or session), then reuses it
+from dlfs.book.data import test_set, train_set  # MNIST, read once: the images and labels at the given indices
 from dlfs.nets import TwoLayerNet
 from dlfs.optim import SGD
 from dlfs.train import minibatches
+
+# --8<-- [end:imports]
+# isort: split
+from typing import TYPE_CHECKING, Any
+
+from dlfs.book.style import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -81,16 +86,28 @@ def train_steps(method: str, steps: int = 20, batch_size: int = 100, lr: float =
 # --8<-- [end:train_steps]
 
 
-# --8<-- [start:one_weight]
+def trained_small_net(steps: int = 20, lr: float = 5.0, seed: int = 0) -> TwoLayerNet:
+    """`small_net` after the steps of ``train_steps("backprop", steps, lr=lr, seed=seed)``, replayed."""
+    x, t, _, _ = small_mnist()
+    net = small_net()
+    optimizer = SGD(lr)
+    batches = minibatches(len(x), 100, np.random.default_rng(seed))
+    for _ in range(steps):
+        batch = next(batches)
+        optimizer.update(net.params, net.gradient(x[batch], t[batch]))
+    return net
+
+
 def along_one_weight(n_points: int = 401) -> dict[str, Any]:
     """Move the weight of ``W2`` with the largest loss gradient; record loss and accuracy.
 
-    The network is `small_net` on the 300 images of `small_mnist`. Returns
-    the weight's ``index`` and starting value ``w0``, the values tried
-    ``w``, and the ``loss`` and ``accuracy`` at each.
+    The network is `small_net` after its 20 training steps (`trained_small_net`:
+    an untrained one sits at chance, where the accuracy only wanders), on the
+    300 images of `small_mnist`. Returns the weight's ``index`` and starting
+    value ``w0``, the values tried ``w``, and the ``loss`` and ``accuracy`` at each.
     """
     x, t, _, _ = small_mnist()
-    net = small_net()
+    net = trained_small_net()
     W2 = net.params["W2"]
     index = np.unravel_index(np.abs(net.gradient(x, t)["W2"]).argmax(), W2.shape)
     w0 = float(W2[index])
@@ -100,7 +117,6 @@ def along_one_weight(n_points: int = 401) -> dict[str, Any]:
         W2[index] = w  # the layers read net.params at every pass
         loss[k], accuracy[k] = net.loss(x, t), net.accuracy(x, t)
     return {"index": tuple(int(i) for i in index), "w0": w0, "w": ws, "loss": loss, "accuracy": accuracy}
-# --8<-- [end:one_weight]
 
 
 def draw_minibatch() -> Figure:

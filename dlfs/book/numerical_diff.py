@@ -6,12 +6,18 @@ exactly 3, with `dlfs.numerical.numerical_diff`. Nothing is random.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+# --8<-- [start:imports]
+from typing import Any
 
 import numpy as np
 
-from dlfs.book.style import new_figure
 from dlfs.numerical import METHODS, numerical_diff
+
+# --8<-- [end:imports]
+# isort: split
+from typing import TYPE_CHECKING
+
+from dlfs.book.style import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -135,19 +135,19 @@ def test_differences(numerical_diff: Any) -> None:
         raise Failure("numerical_diff(f, 1.0, h=0.1) without a method should be the central difference "
                       "(method=\"central\" by default)")
     try:
-        got = numerical_diff(f, 1.0, method="centre")
+        got = numerical_diff(f, 1.0, method="cental")
     except ValueError as error:
         if "method" not in str(error):
-            raise Failure(f"method=\"centre\" raised ValueError({str(error)!r}): say which argument was wrong, "
+            raise Failure(f"method=\"cental\" raised ValueError({str(error)!r}): say which argument was wrong, "
                           f"name method in the message") from None
         return
     except (NotImplementedError, RecursionError):
         raise
     except Exception as error:
-        raise Failure(f"method=\"centre\" (a misspelt method) raised {type(error).__name__}: raise a ValueError "
+        raise Failure(f"method=\"cental\" (a misspelled method) raised {type(error).__name__}: raise a ValueError "
                       f"naming method and the methods there are") from None
     shown = f"{got:.4g}" if isinstance(got, (int, float)) else repr(got)  # np.float64 is a float
-    raise Failure(f"method=\"centre\" (a misspelt method) returned {shown}: raise a ValueError naming method and "
+    raise Failure(f"method=\"cental\" (a misspelled method) returned {shown}: raise a ValueError naming method and "
                   f"the methods there are, so that a typo cannot pass for one of them")
 
 
@@ -274,7 +274,7 @@ EXERCISES = [
         name="numerical_diff", signature='numerical_diff(f, x, h=1e-4, method="central")',
         starter=DIFFERENCES_STARTER, solution=DIFFERENCES, test=test_differences,
         what="each of the three differences of cubics with h = 0.1, central by default, and a ValueError naming "
-             "method for a misspelt one",
+             "method for a misspelled one",
         hints=("Each method is the slope of a chord: central from x - h to x + h, forward from x to x + h, "
                "backward from x - h to x.",
                "A slope is (value at the right end - value at the left end) / (distance between the ends): "
@@ -293,7 +293,7 @@ EXERCISES = [
                                                   '    raise ValueError(f"method must be \'central\', \'forward\' or '
                                                   '\'backward\', got {method!r}")\n',
                                                   '    return (f(x) - f(x - h)) / h  # the chord from x - h to x\n'),),
-                   says="a misspelt method"),
+                   says="a misspelled method"),
             Mutant("forward by default", (('method="central"):\n', 'method="forward"):\n'),),
                    says="without a method should be the central difference"),
         ),
