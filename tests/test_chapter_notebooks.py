@@ -11,7 +11,7 @@ import pytest
 from dlfs.book import PAGES
 from dlfs.exercises import EXERCISES
 from dlfs.site.examples import parse_page, runnable_blocks
-from dlfs.site.notebooks import chapter_notebook
+from dlfs.site.notebooks import RAISES, chapter_notebook
 from dlfs.site.runner import source
 from tests.conftest import require_real_mnist
 
@@ -36,11 +36,12 @@ def split(page: str):
 def test_the_code_cells_are_the_pages_examples_in_order(page: str) -> None:
     text = text_of(page)
     examples = list(parse_page(text).examples())
-    blocks = ["\n".join(source(ex).rstrip("\n") for ex in examples if first <= ex.line <= last and source(ex))
-              for first, last in runnable_blocks(text)]
+    statements = [source(ex).rstrip("\n") for ex in examples if source(ex)]
     code, _ = split(page)
-    assert code == blocks
-    assert len(code) == len(runnable_blocks(text)) > 0
+    assert "\n".join(c.removeprefix(RAISES) for c in code) == "\n".join(statements)
+    assert len(code) >= len(runnable_blocks(text)) > 0
+    raising = [ex for ex in examples if getattr(ex.parsed, "exc_msg", None)]
+    assert sum(c.startswith(RAISES) for c in code) == len(raising)
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -52,6 +52,26 @@ def _statement(lines: list[str], directive: int) -> str:
     return "\n".join(lines[max(start - 1, 0):directive]).strip()
 
 
+RAISES = "# raises an error on purpose, as the page shows\n"
+
+
+def _cells_of_block(examples: list[Any]) -> list[str]:
+    """One block's code, as cells: a statement whose doctest expects an error gets a cell of its own
+    (marked, and tagged ``raises-exception`` below), so the statements after it still run."""
+    cells, current = [], []
+    for example in examples:
+        code = source(example).rstrip("\n")
+        if not code:
+            continue
+        if getattr(example.parsed, "exc_msg", None):
+            cells += ["\n".join(current)] if current else []
+            cells.append(RAISES + code)
+            current = []
+        else:
+            current.append(code)
+    return cells + (["\n".join(current)] if current else [])
+
+
 def chapter_notebook(text: str, page: str) -> Any:
     """The notebook of the chapter whose Markdown is `text` (``page`` is its slug: ``"gradients"``)."""
     import nbformat
@@ -63,8 +83,8 @@ def chapter_notebook(text: str, page: str) -> Any:
     examples = list(parse_page(text, f"docs/{page}.md").examples())
     items: list[tuple[int, str, str]] = []  # (line, kind, source), sorted by line
     for first, last in runnable_blocks(text):
-        parts = [source(ex) for ex in examples if first <= ex.line <= last]
-        items.append((first, "code", "\n".join(part.rstrip("\n") for part in parts if part)))
+        for cell in _cells_of_block([ex for ex in examples if first <= ex.line <= last]):
+            items.append((first, "code", cell))
     checked = False
     for n, line in enumerate(lines, 1):
         heading = HEADING.match(line)
@@ -89,7 +109,13 @@ def chapter_notebook(text: str, page: str) -> Any:
         f"(`pip install -e .` in the repository) and, for chapters that read MNIST, `DLFS_DATA` "
         f"pointing at a folder with `mnist/` in it (or a network: `load_mnist` downloads it).*")]
     for _, kind, body in items:
-        cells.append(nbformat.v4.new_code_cell(body) if kind == "code" else nbformat.v4.new_markdown_cell(body))
+        if kind == "markdown":
+            cells.append(nbformat.v4.new_markdown_cell(body))
+        else:
+            cell = nbformat.v4.new_code_cell(body)
+            if body.startswith(RAISES):  # nbclient and Jupyter run on past a cell tagged so
+                cell.metadata["tags"] = ["raises-exception"]
+            cells.append(cell)
     for n, cell in enumerate(cells):
         cell["id"] = f"{page}-{n}"  # the same bytes for the same page, build after build
     return nbformat.v4.new_notebook(cells=cells, metadata={
