@@ -110,45 +110,45 @@ def _graph(ax: Any, nodes: dict[str, Node], edges: list[tuple[str, str, str, str
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
                     arrowprops={"arrowstyle": "-|>", "color": "0.3", "lw": 1.2, "shrinkA": 17, "shrinkB": 17})
         mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-        ax.text(mx + 0.28 * nx, my + 0.28 * ny, forward, color="black", ha="center", va="center", fontsize=9.5)
-        ax.text(mx - 0.28 * nx, my - 0.28 * ny, backward, color="tab:red", ha="center", va="center", fontsize=9.5)
+        ax.text(mx + 0.3 * nx, my + 0.3 * ny, forward, color="black", ha="center", va="center", fontsize=10)
+        ax.text(mx - 0.3 * nx, my - 0.3 * ny, backward, color="tab:red", ha="center", va="center", fontsize=10)
 
 
 def draw_graphs() -> Figure:
-    """Left: the diamond with its values and gradients. Right: the short and the long path, and two orders."""
+    """Top: the diamond with its values and gradients. Bottom: the short and the long path, and two orders."""
     d, s = diamond(), short_and_long()
     grad, value = s["grad"], s["data"]
-    fig, (left, right) = new_figure(1, 2, figsize=(11.5, 3.9), gridspec_kw={"width_ratios": [6.6, 9.4]})
-    for ax in (left, right):
+    fig, (top, bottom) = new_figure(2, 1, figsize=(7.4, 7.6), gridspec_kw={"height_ratios": [4.6, 5.4]})
+    for ax in (top, bottom):
         ax.set_axis_off()
         ax.set_aspect("equal")
-    left.set_xlim(-0.9, 5.7)
-    left.set_ylim(-2.6, 2.6)
-    _graph(left, {"a": (0.0, 0.0, "1.5", "a"), "b": (2.4, 1.5, "exp", "b"), "c": (2.4, -1.5, "x²", "c"),
-                  "d": (4.8, 0.0, "×", f"d = {d['data_d']:.4f}")},
+        ax.set_xlim(-0.8, 8.8)
+    top.set_ylim(-2.3, 2.3)
+    _graph(top, {"a": (1.6, 0.0, "1.5", "a"), "b": (4.0, 1.5, "exp", "b"), "c": (4.0, -1.5, "x²", "c"),
+                 "d": (6.4, 0.0, "×", f"d = {d['data_d']:.4f}")},
            [("a", "b", f"{d['data_a']:.1f}", f"{d['grad_b'] * d['data_b']:.4f}"),
             ("a", "c", f"{d['data_a']:.1f}", f"{d['grad_c'] * 2 * d['data_a']:.4f}"),
             ("b", "d", f"{d['data_b']:.4f}", f"{d['grad_b']:.4f}"),
             ("c", "d", f"{d['data_c']:.4f}", f"{d['grad_c']:.4f}")])
-    left.text(0.0, -0.55, f"∂d/∂a\n= {d['grad_a']:.4f}", color="tab:red", ha="center", va="top", fontsize=9.5)
-    left.set_title("A diamond: a feeds two operations")
+    top.text(1.0, 0.0, f"∂d/∂a =\n{d['grad_a']:.4f}", color="tab:red", ha="right", va="center", fontsize=10)
+    top.set_title("A diamond: a feeds two operations whose results meet again")
 
-    right.set_xlim(-0.7, 8.7)
-    right.set_ylim(-2.6, 2.6)
-    _graph(right, {"x": (0.0, 0.0, "0.3", "x"), "a": (2.0, 0.0, "×2", "a"), "b": (3.9, 1.5, "exp", "b"),
-                   "c": (6.0, 1.5, "×3", "c"), "y": (8.0, 0.0, "+", f"y = {value['y']:.4f}")},
+    bottom.set_ylim(-2.7, 2.3)
+    _graph(bottom, {"x": (0.0, 0.0, "0.3", "x"), "a": (2.0, 0.0, "×2", "a"), "b": (3.9, 1.5, "exp", "b"),
+                    "c": (6.0, 1.5, "×3", "c"), "y": (8.0, 0.0, "+", f"y = {value['y']:.4f}")},
            [("x", "a", f"{value['x']:.1f}", f"{grad['x']:.4f}"),
             ("a", "b", f"{value['a']:.1f}", f"{grad['b'] * value['b']:.4f}"),
             ("b", "c", f"{value['b']:.4f}", f"{grad['b']:.1f}"),
             ("c", "y", f"{value['c']:.4f}", f"{grad['c']:.1f}"),
             ("a", "y", f"{value['a']:.1f}", f"{grad['y']:.1f}")])
-    right.text(4.0, -1.2, f"breadth-first from y:  {s['breadth_first']}    (a before b: too early)",
-               ha="center", va="top", fontsize=9.5)
-    right.text(4.0, -1.8, f"reverse topological:  {s['reverse_topological']}    (a after b and y)",
-               ha="center", va="top", fontsize=9.5)
-    right.set_title("A short path beside a long one")
-    fig.text(0.5, 0.0, "black: forward value       red: backward, the derivative of the output "
-             "with respect to that value", ha="center", va="top", fontsize=9.5, color="0.2")
+    bottom.text(4.0, -1.15, f"breadth-first from y:  {s['breadth_first']}   (a before b: too early)",
+                ha="center", va="top", fontsize=10)
+    bottom.text(4.0, -1.75, f"reverse topological:  {s['reverse_topological']}   (a after b and y)",
+                ha="center", va="top", fontsize=10)
+    bottom.set_title("A short path beside a long one: y = a + 3 exp(a), a = 2x")
+    fig.text(0.5, 0.01, "black: the value sent forward     red: the gradient sent back,\n"
+             "the derivative of the output with respect to that value", ha="center", va="top", fontsize=10,
+             color="0.2")
     fig.tight_layout()
     return fig
 
