@@ -56,8 +56,9 @@ def test_sum_to(sum_to: Any) -> None:
         only_lead = g.sum(axis=tuple(range(lead)))
         if got.shape != shape:
             if got.shape == only_lead.shape and close(got, only_lead):
+                front = f"the first {lead}" if lead else "here there are none"
                 raise Failure(f"{what} has shape {got.shape}, expected {shape}: you summed only the axes broadcasting "
-                              f"put in front ({f'the first {lead}' if lead else 'here there are none'}). An axis of length 1 in shape that is longer in g was "
+                              f"put in front ({front}). An axis of length 1 in shape that is longer in g was "
                               f"stretched, so the value was used along it too: sum over it, keeping it as length 1")
             if got.size == expected.size and close(got.reshape(expected.shape), expected):
                 raise Failure(f"{what} has shape {got.shape}, expected {shape}: the right sums, but the stretched "
