@@ -19,8 +19,8 @@ import numpy as np
 def sum_to(g, shape):
     """Sum the gradient g down to shape, undoing NumPy's broadcasting.
 
-    A value of shape `shape` broadcast into an array of g's shape was used many times:
-    its gradient is the sum of g over the axes broadcasting added in front and over
+    A value of shape `shape`, broadcast to g's shape, was used many times: its
+    gradient is the sum of g over the axes broadcasting added in front and over
     the axes it stretched from length 1 (which stay, as length 1). Leave g as it is.
     """
     raise NotImplementedError("not implemented yet")
@@ -35,7 +35,7 @@ def sum_to(g, shape):
     lead = g.ndim - len(shape)
     g = g.sum(axis=tuple(range(lead)))  # the axes broadcasting put in front
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    return g.sum(axis=stretched, keepdims=True)  # the axes stretched from length 1 stay, as length 1
+    return g.sum(axis=stretched, keepdims=True)  # stretched axes stay, as length 1
 '''
 
 SUM_TO_CASES = [((4, 3), (3,)), ((4, 3), (1, 3)), ((4, 3), (4, 1)), ((2, 4, 3), (4, 3)), ((2, 4, 3), (4, 1)),
@@ -72,19 +72,20 @@ def test_sum_to(sum_to: Any) -> None:
 
 TOPOLOGICAL_ORDER_STARTER = '''\
 def topological_order(root):
-    """Return root and every node it depends on, each after all of its parents (v.parents).
+    """Return root and every node it depends on, each after all of its parents.
 
-    Each node once, root last. Without recursion: a graph thousands of nodes deep
-    must work, and Python stops a recursion at about a thousand calls.
+    A node's parents are v.parents. Each node once, root last. Without recursion:
+    a graph thousands of nodes deep must work, and Python stops a recursion at
+    its recursion limit (sys.getrecursionlimit()).
     """
     raise NotImplementedError("not implemented yet")
 '''
 
 TOPOLOGICAL_ORDER = '''\
 def topological_order(root):
-    """Return root and every node it depends on, each after all of its parents (v.parents)."""
+    """Return root and every node it depends on, each after all of its parents."""
     order, visited = [], set()
-    stack = [(root, False)]  # our own stack instead of Python's: (node, are its parents done?)
+    stack = [(root, False)]  # (node, parents done?): our stack, not Python's
     while stack:
         v, parents_done = stack.pop()
         if parents_done:
@@ -182,12 +183,12 @@ from dlfs.autograd import sum_to  # this chapter's (or your own)
 
 
 class Variable:
-    """A node: its value, the Variables it came from, and how to send a gradient back to them."""
+    """A node: its value, the nodes it came from, how to send a gradient to them."""
 
     def __init__(self, data, parents=(), local_backward=None):
         self.data = np.asarray(data, dtype=np.float64)
         self.parents = parents  # the inputs of the operation that made this node
-        self.local_backward = local_backward  # gy -> one gradient per parent, each shaped like it
+        self.local_backward = local_backward  # gy -> one gradient per parent
         self.grad = None
 
     @property
@@ -196,12 +197,12 @@ class Variable:
 
 
 def mul(a, b):
-    """a * b elementwise, broadcasting, for Variables a and b: a Variable with parents (a, b)."""
+    """a * b elementwise, broadcasting, for Variables a and b; parents (a, b)."""
     raise NotImplementedError("not implemented yet")
 
 
 def matmul(a, b):
-    """a @ b for Variables holding matrices of shapes (N, D) and (D, M): a Variable with parents (a, b)."""
+    """a @ b for Variables of matrices (N, D) and (D, M); parents (a, b)."""
     raise NotImplementedError("not implemented yet")
 '''
 
@@ -211,12 +212,12 @@ from dlfs.autograd import sum_to  # this chapter's (or your own)
 
 
 class Variable:
-    """A node: its value, the Variables it came from, and how to send a gradient back to them."""
+    """A node: its value, the nodes it came from, how to send a gradient to them."""
 
     def __init__(self, data, parents=(), local_backward=None):
         self.data = np.asarray(data, dtype=np.float64)
         self.parents = parents  # the inputs of the operation that made this node
-        self.local_backward = local_backward  # gy -> one gradient per parent, each shaped like it
+        self.local_backward = local_backward  # gy -> one gradient per parent
         self.grad = None
 
     @property
@@ -225,17 +226,17 @@ class Variable:
 
 
 def mul(a, b):
-    """a * b elementwise, broadcasting, for Variables a and b: a Variable with parents (a, b)."""
+    """a * b elementwise, broadcasting, for Variables a and b; parents (a, b)."""
     def local_backward(gy):
-        # each input gets gy times the other, summed back to its own shape where it was broadcast
+        # each input gets gy times the other, summed to its shape if it was broadcast
         return sum_to(gy * b.data, a.shape), sum_to(gy * a.data, b.shape)
     return Variable(a.data * b.data, (a, b), local_backward)
 
 
 def matmul(a, b):
-    """a @ b for Variables holding matrices of shapes (N, D) and (D, M): a Variable with parents (a, b)."""
+    """a @ b for Variables of matrices (N, D) and (D, M); parents (a, b)."""
     def local_backward(gy):
-        return gy @ b.data.T, a.data.T @ gy  # (N, M) @ (M, D) and (D, N) @ (N, M): the shapes of a and b
+        return gy @ b.data.T, a.data.T @ gy  # (N, M) @ (M, D) and (D, N) @ (N, M)
     return Variable(a.data @ b.data, (a, b), local_backward)
 '''
 
@@ -365,7 +366,7 @@ EXERCISES = [
                "A set of the nodes visited so far keeps each node to one entry, however many nodes use it."),
         mutants=(
             Mutant("recursive", (("""    order, visited = [], set()
-    stack = [(root, False)]  # our own stack instead of Python's: (node, are its parents done?)
+    stack = [(root, False)]  # (node, parents done?): our stack, not Python's
     while stack:
         v, parents_done = stack.pop()
         if parents_done:
@@ -386,7 +387,7 @@ EXERCISES = [
     visit(root)
     return order"""),), says="recursion limit"),
             Mutant("breadth first", (("""    order, visited = [], set()
-    stack = [(root, False)]  # our own stack instead of Python's: (node, are its parents done?)
+    stack = [(root, False)]  # (node, parents done?): our stack, not Python's
     while stack:
         v, parents_done = stack.pop()
         if parents_done:
@@ -410,7 +411,7 @@ EXERCISES = [
     ),
     Exercise(
         id="variable-ops", chapter="autograd", title="Two operations and their local backward passes",
-        name="mul", signature="mul(a, b) and matmul(a, b), each returning Variable(data, (a, b), local_backward)",
+        name="mul", signature="mul(a, b) and matmul(a, b)",
         starter=MUL_MATMUL_STARTER, solution=MUL_MATMUL, test=test_mul_matmul, needs=("sum-to",),
         what="a * b and a @ b, parents (a, b), and each local backward pass against numerical gradients, for equal "
              "shapes, a bias, two broadcast operands and a scalar, and for matrices (4, 3) @ (3, 2) and square ones",
