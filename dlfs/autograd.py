@@ -1,15 +1,16 @@
 """A small reverse-mode autograd engine: `Variable` records the graph, `backward` walks it.
 
-Chapter "Backpropagation" (``docs/backprop.md``, section "From layers to
-autograd") builds it after the layers. Each operation is a small function that
-computes its output and, right beside it, its local backward pass: how the
-gradient of its output becomes gradients of its inputs. ``backward()`` visits
-the graph in reverse topological order, found with an explicit stack instead
-of recursion, so a graph thousands of operations deep works. It is teaching
-code, one NumPy call per operation. Real libraries add a tape that frees the
-graph after use, derivatives of derivatives (the backward pass recorded as a
-graph too), checks that no array was changed in place between the two passes,
-and a switch that turns the recording off.
+Chapter "From layers to autograd" (``docs/autograd.md``) builds it, part
+by part, after the layers of chapter "Backpropagation". Each operation is a
+small function that computes its output and, right beside it, its local
+backward pass: how the gradient of its output becomes gradients of its
+inputs. ``backward()`` visits the graph in reverse topological order,
+found with an explicit stack instead of recursion, so a graph thousands of
+operations deep works. It is teaching code, one NumPy call per operation.
+Real libraries add a tape that frees the graph after use, derivatives of
+derivatives (the backward pass recorded as a graph too), checks that no
+array was changed in place between the two passes, and a switch that turns
+the recording off.
 
 >>> x = Variable(3.0)
 >>> y = x * x + 2 * x  # dy/dx = 2x + 2
@@ -17,8 +18,6 @@ and a switch that turns the recording off.
 >>> print(y.data, x.grad)
 15.0 8.0
 """
-
-from __future__ import annotations
 
 # --8<-- [start:imports]
 import numbers
@@ -30,8 +29,10 @@ import numpy as np
 # --8<-- [end:imports]
 from dlfs._checks import check_labels
 
-Operand: TypeAlias = "Variable | float | np.ndarray"
-LocalBackward: TypeAlias = Callable[[np.ndarray], tuple[np.ndarray, ...]]
+# --8<-- [start:types]
+Operand: TypeAlias = "Variable | float | np.ndarray"  # a number or an array becomes a constant
+LocalBackward: TypeAlias = Callable[[np.ndarray], tuple[np.ndarray, ...]]  # gy -> one gradient per parent
+# --8<-- [end:types]
 
 
 # --8<-- [start:variable]
@@ -66,7 +67,7 @@ class Variable:
 
     __array_ufunc__ = None  # make NumPy step aside: ndarray @ Variable calls Variable.__rmatmul__
 
-    def __init__(self, data: Any, parents: tuple[Variable, ...] = (),
+    def __init__(self, data: Any, parents: tuple["Variable", ...] = (),
                  local_backward: LocalBackward | None = None) -> None:
         if isinstance(data, np.ndarray | np.generic):
             if not np.issubdtype(data.dtype, np.floating):
@@ -91,26 +92,26 @@ class Variable:
         self.grad = None
 
     # Operators and methods: each calls the function of its operation, below.
-    def __add__(self, other: Operand) -> Variable: return add(self, other)
-    def __radd__(self, other: Operand) -> Variable: return add(other, self)
-    def __sub__(self, other: Operand) -> Variable: return sub(self, other)
-    def __rsub__(self, other: Operand) -> Variable: return sub(other, self)
-    def __mul__(self, other: Operand) -> Variable: return mul(self, other)
-    def __rmul__(self, other: Operand) -> Variable: return mul(other, self)
-    def __truediv__(self, other: Operand) -> Variable: return div(self, other)
-    def __rtruediv__(self, other: Operand) -> Variable: return div(other, self)
-    def __matmul__(self, other: Operand) -> Variable: return matmul(self, other)
-    def __rmatmul__(self, other: Operand) -> Variable: return matmul(other, self)
-    def __pow__(self, c: float) -> Variable: return power(self, c)
-    def __neg__(self) -> Variable: return neg(self)
-    def exp(self) -> Variable: return exp(self)
-    def log(self) -> Variable: return log(self)
-    def sigmoid(self) -> Variable: return sigmoid(self)
-    def relu(self) -> Variable: return relu(self)
-    def reshape(self, *shape: int) -> Variable: return reshape(self, *shape)
+    def __add__(self, other: Operand) -> "Variable": return add(self, other)
+    def __radd__(self, other: Operand) -> "Variable": return add(other, self)
+    def __sub__(self, other: Operand) -> "Variable": return sub(self, other)
+    def __rsub__(self, other: Operand) -> "Variable": return sub(other, self)
+    def __mul__(self, other: Operand) -> "Variable": return mul(self, other)
+    def __rmul__(self, other: Operand) -> "Variable": return mul(other, self)
+    def __truediv__(self, other: Operand) -> "Variable": return div(self, other)
+    def __rtruediv__(self, other: Operand) -> "Variable": return div(other, self)
+    def __matmul__(self, other: Operand) -> "Variable": return matmul(self, other)
+    def __rmatmul__(self, other: Operand) -> "Variable": return matmul(other, self)
+    def __pow__(self, c: float) -> "Variable": return power(self, c)
+    def __neg__(self) -> "Variable": return neg(self)
+    def exp(self) -> "Variable": return exp(self)
+    def log(self) -> "Variable": return log(self)
+    def sigmoid(self) -> "Variable": return sigmoid(self)
+    def relu(self) -> "Variable": return relu(self)
+    def reshape(self, *shape: int) -> "Variable": return reshape(self, *shape)
     @property
-    def T(self) -> Variable: return transpose(self)  # noqa: N802 (NumPy's name)
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Variable:
+    def T(self) -> "Variable": return transpose(self)  # noqa: N802 (NumPy's name)
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Variable":
         return sum_(self, axis, keepdims)
 
     # --8<-- [start:backward]
@@ -183,13 +184,13 @@ def sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 # --8<-- [end:sum_to]
 
 
+# --8<-- [start:ops]
 def operands(*xs: Operand) -> tuple[Variable, ...]:
     """The `xs` as Variables: a number or an array becomes a constant leaf, of a Variable's dtype."""
     dtype = next((x.data.dtype for x in xs if isinstance(x, Variable)), np.float64)
     return tuple(x if isinstance(x, Variable) else Variable(np.asarray(x, dtype=dtype)) for x in xs)
 
 
-# --8<-- [start:ops]
 def add(a: Operand, b: Operand) -> Variable:
     """``a + b``, broadcasting: the gradient passes to both, summed to their shapes."""
     a, b = operands(a, b)

@@ -20,7 +20,7 @@ from dlfs.book.style import to_svg
 from tests.conftest import require_real_mnist
 
 # Figures drawn from MNIST need the real data; the others need nothing.
-NO_DATA = {"numerical-diff", "gradients", "gradient-descent"}
+NO_DATA = {"numerical-diff", "gradients", "gradient-descent", "autograd"}
 
 
 def draw(name: str):
@@ -90,7 +90,16 @@ def _uncached(fn: Callable) -> Callable:
 
 def computations() -> dict[str, Callable[[], object]]:
     """Each page's computations, at a size a test affords, called without any cache."""
-    from dlfs.book import backprop, gradient_check, gradient_descent, gradients, learning, numerical_diff, training
+    from dlfs.book import (
+        autograd,
+        backprop,
+        gradient_check,
+        gradient_descent,
+        gradients,
+        learning,
+        numerical_diff,
+        training,
+    )
 
     return {
         "numerical_diff.slopes_at_one": lambda: numerical_diff.slopes_at_one(0.5),
@@ -113,6 +122,8 @@ def computations() -> dict[str, Callable[[], object]]:
         "training.gradient_costs": lambda: {k: v for k, v in _uncached(training.gradient_costs)(
             hidden_sizes=(1, 2), measure_numerical_up_to=0).items() if k in ("params", "loss_evaluations",
                                                                               "multiply_adds", "hidden")},
+        "autograd.diamond": autograd.diamond,
+        "autograd.short_and_long": autograd.short_and_long,
     }
 
 

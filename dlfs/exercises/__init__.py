@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from dlfs.exercises import (
+    autograd,
     backprop,
     gradient_check,
     gradient_descent,
@@ -41,7 +42,8 @@ from dlfs.exercises.core import NOT_IMPLEMENTED, Exercise, Failure, Mutant, Resu
 
 # each chapter's exercises, in the order of the book
 CHAPTERS = (numerical_diff, gradients, gradient_descent, learning, backprop, gradient_check, training,
-            making_training_work)
+            making_training_work,
+            autograd)
 EXERCISES: dict[str, Exercise] = {e.id: e for module in CHAPTERS for e in module.EXERCISES}
 
 __all__ = ["EXERCISES", "NOT_IMPLEMENTED", "Exercise", "Failure", "Mutant", "Result", "check", "check_source"]
