@@ -58,7 +58,8 @@ RAISES = "# raises an error on purpose, as the page shows\n"
 def _cells_of_block(examples: list[Any]) -> list[str]:
     """One block's code, as cells: a statement whose doctest expects an error gets a cell of its own
     (marked, and tagged ``raises-exception`` below), so the statements after it still run."""
-    cells, current = [], []
+    cells: list[str] = []
+    current: list[str] = []
     for example in examples:
         code = source(example).rstrip("\n")
         if not code:
