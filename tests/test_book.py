@@ -117,6 +117,8 @@ def computations() -> dict[str, Callable[[], object]]:
         "gradient_check.kink_check": lambda: gradient_check.kink_check(sample=5),
         "gradient_check.check_before_and_after_training":
             lambda: _uncached(gradient_check.check_before_and_after_training)(iters=20, sample=5),
+        "gradient_check.train_with_and_without_bug":
+            lambda: _uncached(gradient_check.train_with_and_without_bug)(steps=5, n=500),
         "training.mnist_run": lambda: _uncached(training.mnist_run)(iters=120),
         "training.note_size": lambda: _uncached(training.note_size)(steps=5),
         "training.gradient_costs": lambda: {k: v for k, v in _uncached(training.gradient_costs)(

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+# --8<-- [start:imports]
 import numpy as np
 
 from dlfs.book.cache import cached
 from dlfs.book.data import train_set
-from dlfs.book.style import new_figure
 from dlfs.functions import sigmoid
 from dlfs.layers import AddLayer, MulLayer
 from dlfs.nets import TwoLayerNet
 from dlfs.optim import SGD
 from dlfs.train import minibatches
+
+# --8<-- [end:imports]
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -105,42 +107,56 @@ def _signed_colors(values: np.ndarray) -> list[str]:
 
 
 def draw_nudges() -> Figure:
-    """One "2": its output activations and their desired nudges, then the hidden nudges."""
+    """One "2": its output activations, their desired nudges and deltas, then the hidden nudges."""
+    from matplotlib.patches import Patch
+
+    from dlfs.book.style import add_subplot, new_figure  # only the figures need matplotlib
+
     d = nudges_for_one_two()
-    fig, axes = new_figure(2, 2, figsize=(7.5, 6.2),
-                           gridspec_kw={"width_ratios": [1, 3.2], "height_ratios": [1, 1]})
+    fig, axes = new_figure(2, 2, figsize=(7.5, 6.4),
+                           gridspec_kw={"width_ratios": [1, 3.2], "height_ratios": [1.1, 1]})
     ax_img, ax_out = axes[0]
     gs = axes[1, 0].get_gridspec()
     for ax in axes[1]:
         ax.remove()
-    ax_hid = fig.add_subplot(gs[1, :])
+    ax_hid = add_subplot(fig, gs[1, :])
     ax_img.imshow(d["x"].reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
     ax_img.set_title("the input: a 2")
     ax_img.set_axis_off()
     classes = np.arange(10)
-    ax_out.bar(classes - 0.2, d["a"], width=0.4, color=NEUTRAL, label="activation $a$")
-    ax_out.bar(classes + 0.2, d["nudge_a"], width=0.4, color=_signed_colors(d["nudge_a"]),
-               label="desired nudge $t - a$")
+    width = 0.27
+    ax_out.bar(classes - width, d["a"], width=width, color=NEUTRAL)
+    ax_out.bar(classes, d["nudge_a"], width=width, color=_signed_colors(d["nudge_a"]))
+    # delta: the same wish after the sigmoid's slope a(1 - a), hatched
+    ax_out.bar(classes + width, d["delta"], width=width, color=_signed_colors(d["delta"]), alpha=0.55,
+               hatch="////", edgecolor="0.25", linewidth=0.5)
     ax_out.axhline(0, color="black", lw=0.8)
     ax_out.set_xticks(classes)
     ax_out.set_xlabel("output neuron (digit)")
     ax_out.set_ylabel("activation / nudge")
     ax_out.set_title("Output layer: up for 2, down for the rest")
-    ax_out.set_ylim(-1.0, 1.3)
-    ax_out.legend(loc="upper center", ncol=2, fontsize=8)
+    ax_out.set_ylim(-1.0, 1.55)
+    handles = [Patch(color=NEUTRAL, label="activation $a$"),
+               Patch(color=UP, label="nudge $t - a$, up"),
+               Patch(color=DOWN, label="nudge $t - a$, down"),
+               Patch(facecolor="0.85", hatch="////", edgecolor="0.25", linewidth=0.5,
+                     label=r"$\delta = a(1 - a)(t - a)$")]
+    ax_out.legend(handles=handles, loc="upper center", ncol=2, fontsize=8)
     neurons = np.arange(len(d["h"]))
     ax_hid.bar(neurons, d["nudge_h"], color=_signed_colors(d["nudge_h"]))
     ax_hid.axhline(0, color="black", lw=0.8)
     ax_hid.set_xticks(neurons)
     ax_hid.set_xlabel("hidden neuron")
     ax_hid.set_ylabel(r"desired nudge $-\partial C / \partial h$")
-    ax_hid.set_title("Hidden layer: the nudges passed back through $W_2$")
+    ax_hid.set_title(r"Hidden layer: the deltas passed back through the weights, $W_2 \delta$")
     fig.tight_layout()
     return fig
 
 
 def draw_gd_vs_sgd() -> Figure:
     """Loss against examples processed and against gradient computations."""
+    from dlfs.book.style import new_figure
+
     n = 1000
     curves = {"full batch": (descend(n), n), "mini-batch": (descend(100), 100)}
     colors = {"full batch": "tab:blue", "mini-batch": "tab:orange"}
@@ -173,6 +189,8 @@ def _fmt(value: float) -> str:
 def draw_graph() -> Figure:
     """The apple-and-orange computational graph with forward values and backward gradients."""
     from matplotlib.patches import Circle
+
+    from dlfs.book.style import new_figure
 
     g = apple_orange_graph()
     fig, ax = new_figure(figsize=(9, 4.2))

@@ -2,22 +2,27 @@
 
 The 001 note's check on the first three MNIST training images, done three
 ways: dlfs's loss, the book's loss (1e-7 inside the log) and a backward pass
-with a bug, all with `dlfs.gradcheck.gradient_check`.
+with a bug, all with `dlfs.gradcheck.gradient_check`; a ReLU kink that fools
+the check; a bug that hides at initialization; and the training run that
+shows the first bug going unnoticed.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+# --8<-- [start:imports]
 import numpy as np
 
 from dlfs.book.cache import cached
-from dlfs.book.data import train_set
-from dlfs.book.style import new_figure
+from dlfs.book.data import test_set, train_set
 from dlfs.gradcheck import GradCheck, gradient_check
 from dlfs.layers import BookSoftmaxWithLoss
 from dlfs.nets import TwoLayerNet
-from dlfs.train import train
+from dlfs.optim import SGD
+from dlfs.train import minibatches, train
+
+# --8<-- [end:imports]
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -60,7 +65,7 @@ def note_check(n_images: int = 3, sample: int = 2000) -> dict[str, dict[str, Gra
 
 
 # --8<-- [start:kink]
-def kink_check(offset: float = 5e-5, sample: int = 50) -> dict[str, Any]:
+def kink_check(offset: float = 5e-5, sample: int = 50) -> dict[str, GradCheck | float]:
     """b1's check before and after one ReLU input is moved to within `offset` of its kink at 0.
 
     The net is ``TwoLayerNet(784, 50, 10)`` on the first three training
@@ -99,8 +104,39 @@ def check_before_and_after_training(iters: int = 300, sample: int = 200) -> dict
 # --8<-- [end:burn_in]
 
 
+# --8<-- [start:unnoticed]
+@cached
+def train_with_and_without_bug(steps: int = 200, n: int = 10_000, lr: float = 0.1) -> dict[str, dict[str, float]]:
+    """`steps` of SGD for `TwoLayerNet` and for `ForgetsToAverageB2`: same start, same batches of 100.
+
+    Both train on the first `n` training images, in the order drawn by
+    ``default_rng(1)``, from ``seed=0``. Returns, per net ("correct" and
+    "bug"), the mean loss of the last 20 mini-batches (what a training curve
+    shows), the accuracy on the first 1,000 test images, and b2's largest
+    entry in absolute value.
+    """
+    x, t = train_set(slice(0, n))
+    x_test, t_test = test_set(slice(0, 1000))
+    result = {}
+    for name, net in (("correct", TwoLayerNet(784, 50, 10)), ("bug", ForgetsToAverageB2(784, 50, 10))):
+        optimizer = SGD(lr)
+        batches = minibatches(n, 100, np.random.default_rng(1))
+        losses = []
+        for _ in range(steps):
+            batch = next(batches)
+            loss, grads = net.loss_and_gradient(x[batch], t[batch])
+            optimizer.update(net.params, grads)
+            losses.append(loss)
+        result[name] = {"loss": float(np.mean(losses[-20:])), "accuracy": net.accuracy(x_test, t_test),
+                        "b2": float(np.abs(net.params["b2"]).max())}
+    return result
+# --8<-- [end:unnoticed]
+
+
 def draw_gradient_check() -> Figure:
     """Mean absolute difference and max relative error per parameter, log scale."""
+    from dlfs.book.style import new_figure  # only the figures need matplotlib
+
     cases = note_check()
     labels = {"dlfs": "dlfs (exact log-softmax loss)", "book": "book's loss, log(y + 1e-7)",
               "bug": "bug: b2 not averaged over the batch"}
