@@ -38,32 +38,34 @@ if TYPE_CHECKING:
 
 # --8<-- [start:loop]
 def backprop(net: TwoLayerNet, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-    """Step 3 by backpropagation (chapter 5): the gradients, a dict shaped like ``net.params``."""
+    """Step 3 by backpropagation (chapter 5): a dict of gradients like net.params."""
     return net.gradient(x, t)
 
 
 def sgd_loop(net: TwoLayerNet, x_train: np.ndarray, t_train: np.ndarray,
-             gradient: Callable[[TwoLayerNet, np.ndarray, np.ndarray], dict[str, np.ndarray]], *,
-             steps: int, batch_size: int = 100, lr: float = 0.1, seed: int = 0,
-             test: tuple[np.ndarray, np.ndarray] | None = None, eval_every: int = 1) -> dict[str, list[float]]:
-    """Train `net` in place by mini-batch gradient descent, `steps` steps; return what happened.
+             gradient: Callable[..., dict[str, np.ndarray]], *, steps: int,
+             batch_size: int = 100, lr: float = 0.1, seed: int = 0,
+             test: tuple[np.ndarray, np.ndarray] | None = None,
+             eval_every: int = 1) -> dict[str, list[float]]:
+    """Train `net` in place by mini-batch gradient descent; return what happened.
 
-    `gradient(net, x, t)` gives the gradients (`backprop`, or a numerical
-    gradient). The record: ``loss``, each mini-batch's loss before its step;
-    ``seconds``, the time of each step's gradient and update; and every
-    `eval_every` steps (at ``eval_steps``) the ``test_accuracy`` on
+    `gradient(net, x, t)` gives the gradients: `backprop`, or a numerical
+    gradient. The record holds ``loss``, each mini-batch's loss before its
+    step; ``seconds``, the time of each step's gradient and update; and,
+    every `eval_every` steps (``eval_steps``), the ``test_accuracy`` on
     ``test = (x_test, t_test)``.
     """
     batches = minibatches(len(x_train), batch_size, np.random.default_rng(seed))
-    record: dict[str, list[float]] = {"loss": [], "seconds": [], "eval_steps": [], "test_accuracy": []}
-    for step in range(1, steps + 1):                  # 5. repeat steps 2 to 4
-        batch = next(batches)                         # 2. a mini-batch
+    record: dict[str, list[float]] = {"loss": [], "seconds": [], "eval_steps": [],
+                                      "test_accuracy": []}
+    for step in range(1, steps + 1):  # 5. repeat steps 2 to 4
+        batch = next(batches)  # 2. a mini-batch
         x, t = x_train[batch], t_train[batch]
         record["loss"].append(net.loss(x, t))
         start = time.perf_counter()
-        grads = gradient(net, x, t)                   # 3. the gradient of its loss
-        for key in net.params:                        # 4. a small step against it
-            net.params[key] -= lr * grads[key]        #    in place: a layer may hold this array
+        grads = gradient(net, x, t)  # 3. the gradient of its loss
+        for key in net.params:  # 4. a small step against it, in place
+            net.params[key] -= lr * grads[key]
         record["seconds"].append(time.perf_counter() - start)
         if test is not None and step % eval_every == 0:
             record["eval_steps"].append(step)
@@ -144,7 +146,7 @@ def draw_accuracy() -> Figure:
 
 # --8<-- [start:note_runs]
 def note_net(seed: int = 0) -> TwoLayerNet:
-    """The 000 note's network: 784-50-10, sigmoid, float64, weights drawn as the note's code draws them.
+    """The 000 note's network: 784-50-10, sigmoid, float64, initialized as its code does.
 
     Xavier initialization: a standard normal divided by the square root of
     the layer's number of inputs (std 0.036 for W1, 0.14 for W2); biases 0.
@@ -156,25 +158,29 @@ def note_net(seed: int = 0) -> TwoLayerNet:
 
 
 @cached
-def note_runs(steps: int = 100, lr: float = 0.1, seed: int = 0, eval_every: int = 10) -> dict[str, dict]:
-    """The note's experiment: `steps` steps of batch 100 on MNIST by each method, from the same start.
+def note_runs(steps: int = 100, lr: float = 0.1, seed: int = 0,
+              eval_every: int = 10) -> dict[str, dict[str, list[float]]]:
+    """The note's experiment: `steps` steps of batch 100 by each method, from one start.
 
-    Both runs take the same mini-batches; the test accuracy is measured on
-    all 10,000 test images every `eval_every` steps. ``"backprop"`` and
-    ``"numerical"`` map to `sgd_loop`'s records; the numerical run uses
-    `fast_numerical_gradient`, the same central differences as
-    ``net.numerical_gradient``.
+    Both runs start from the same weights and take the same mini-batches;
+    the test accuracy is on all 10,000 test images, every `eval_every`
+    steps. The numerical run uses `fast_numerical_gradient`: the same
+    central differences as ``net.numerical_gradient``, computed faster.
     """
     (x_train, t_train), (x_test, t_test) = mnist()
-    return {method: sgd_loop(note_net(seed), x_train, t_train, gradient, steps=steps, lr=lr, seed=seed,
-                             test=(x_test, t_test), eval_every=eval_every)
-            for method, gradient in [("backprop", backprop), ("numerical", fast_numerical_gradient)]}
+    methods = {"backprop": backprop, "numerical": fast_numerical_gradient}
+    runs = {}
+    for method, gradient in methods.items():
+        runs[method] = sgd_loop(note_net(seed), x_train, t_train, gradient, steps=steps,
+                                lr=lr, seed=seed, test=(x_test, t_test),
+                                eval_every=eval_every)
+    return runs
 # --8<-- [end:note_runs]
 
 
 # --8<-- [start:note_costs]
 def multiply_adds(net: TwoLayerNet, batch_size: int) -> int:
-    """Multiply-adds of one forward pass of `batch_size` examples: one per weight per example."""
+    """Multiply-adds of one forward pass of `batch_size` examples: one per weight each."""
     return batch_size * sum(net.params[key].size for key in ("W1", "W2"))
 
 
@@ -182,40 +188,41 @@ def backprop_multiply_adds(net: TwoLayerNet, batch_size: int) -> int:
     """Multiply-adds of one backprop gradient: the forward pass, then dW2, da1 and dW1.
 
     Per example the backward pass computes dW2 (H*C), da1 (H*C) and dW1
-    (D*H); the gradient with respect to the images themselves is never needed.
+    (D*H); the gradient with respect to the images is never needed.
     """
     (D, H), C = net.params["W1"].shape, net.params["W2"].shape[1]
     return multiply_adds(net, batch_size) + batch_size * (D * H + 2 * H * C)
 
 
 @cached
-def note_costs(sample: int = 20, seed: int = 0) -> dict[str, object]:
+def note_costs(sample: int = 20, seed: int = 0) -> dict[str, float]:
     """One step of each method at the note's size, on the runs' first mini-batch.
 
-    Counted, in multiply-adds: ``backprop``, ``slow`` (``net.numerical_gradient``:
-    2P forward passes) and ``fast`` (`fast_numerical_gradient`, by
-    `dlfs.fastgrad.gradient_cost`, which also counts the ``perturbed``
-    examples it evaluates). Measured: the slow method on `sample`
-    entries of each of W1, b1, W2 and b2, all of b2's 10 (``sampled`` in
-    all), the best of 3 calls, as ``seconds_per_parameter``; and
-    ``slow_minus_fast``, the largest gap between its entries and the fast
-    method's.
+    Counted, in multiply-adds: ``backprop``; ``slow``, the 2P forward
+    passes of ``net.numerical_gradient``; ``fast``, `fast_numerical_gradient`'s,
+    with the ``perturbed`` examples it evaluates (both by `gradient_cost`).
+    Measured: the slow method on `sample` entries of each of W1, b1, W2 and
+    b2, all of b2's 10 (``sampled`` in all), the best of 3 calls, per
+    parameter (``seconds_per_parameter``); and ``slow_minus_fast``, the
+    largest gap between those entries and the fast method's.
     """
     (x_train, t_train), _ = mnist()
-    batch = next(minibatches(len(x_train), 100, np.random.default_rng(seed)))  # the runs' first batch
+    batch = next(minibatches(len(x_train), 100, np.random.default_rng(seed)))  # the first
     x, t = x_train[batch], t_train[batch]
     net = note_net(seed)
     rng = np.random.default_rng(seed)
-    indices = {key: [np.unravel_index(i, p.shape) for i in rng.choice(p.size, min(sample, p.size), replace=False)]
+    indices = {key: [np.unravel_index(i, p.shape)
+                     for i in rng.choice(p.size, min(sample, p.size), replace=False)]
                for key, p in net.params.items()}
     sampled = sum(len(entries) for entries in indices.values())
     slow = net.numerical_gradient(x, t, indices=indices)  # NaN where not sampled
-    timing = measure(lambda: net.numerical_gradient(x, t, indices=indices), repeat=3, min_seconds=0)
+    timing = measure(lambda: net.numerical_gradient(x, t, indices=indices),
+                     repeat=3, min_seconds=0)
     fast = fast_numerical_gradient(net, x, t)
     gap = max(np.nanmax(np.abs(slow[key] - fast[key])) for key in slow)
     cost = gradient_cost(net, x)
-    return {"backprop": backprop_multiply_adds(net, len(x)), "slow": cost.slow_macs, "fast": cost.fast_macs,
-            "perturbed": cost.fast_examples, "sampled": sampled,
+    return {"backprop": backprop_multiply_adds(net, len(x)), "slow": cost.slow_macs,
+            "fast": cost.fast_macs, "perturbed": cost.fast_examples, "sampled": sampled,
             "seconds_per_parameter": timing.best / sampled, "slow_minus_fast": float(gap)}
 # --8<-- [end:note_costs]
 
