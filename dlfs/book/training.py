@@ -1,15 +1,23 @@
 """Chapter 7, "Training on MNIST" (``docs/training.md``), and the MNIST notebook.
 
-The book's run (``TwoLayerNet(784, 50, 10)``, 10,000 iterations of batch 100,
-lr 0.1, seed 0, float32), the figures drawn from it, and what a gradient
-costs by each method: counted (loss evaluations, multiply-adds) and measured
-(seconds, on the machine that runs this). Measured times change from run to
-run; the counts do not.
+The loop in its plainest form (`sgd_loop`); the book's run
+(``TwoLayerNet(784, 50, 10)``, 10,000 iterations of batch 100, lr 0.1, seed 0,
+float32) and the figures drawn from it; the 000 note's experiment at its own
+size, both methods run whole (backpropagation and
+`dlfs.fastgrad.fast_numerical_gradient`, which computes the same central
+differences as ``net.numerical_gradient``), with the slow numerical gradient
+timed on a sample and extrapolated; and what a gradient costs by each
+method: counted (loss evaluations, multiply-adds) and measured (seconds, on
+the machine that runs this). Measured times change from run to run; the
+counts do not.
 """
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
 import functools
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,12 +25,53 @@ import numpy as np
 from dlfs.book.cache import cached
 from dlfs.book.data import mnist
 from dlfs.book.style import new_figure
+from dlfs.fastgrad import fast_numerical_gradient, gradient_cost
 from dlfs.nets import TwoLayerNet, count_parameters
 from dlfs.timing import loglog_slope, measure
-from dlfs.train import History, train
+from dlfs.train import History, minibatches, train
+
+# --8<-- [end:imports]
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+
+# --8<-- [start:loop]
+def backprop(net: TwoLayerNet, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+    """Step 3 by backpropagation (chapter 5): a dict of gradients like net.params."""
+    return net.gradient(x, t)
+
+
+def sgd_loop(net: TwoLayerNet, x_train: np.ndarray, t_train: np.ndarray,
+             gradient: Callable[..., dict[str, np.ndarray]], *, steps: int,
+             batch_size: int = 100, lr: float = 0.1, seed: int = 0,
+             test: tuple[np.ndarray, np.ndarray] | None = None,
+             eval_every: int = 1) -> dict[str, list[float]]:
+    """Train `net` in place by mini-batch gradient descent; return what happened.
+
+    `gradient(net, x, t)` gives the gradients: `backprop`, or a numerical
+    gradient. The record holds ``loss``, each mini-batch's loss before its
+    step; ``seconds``, the time of each step's gradient and update; and,
+    every `eval_every` steps (``eval_steps``), the ``test_accuracy`` on
+    ``test = (x_test, t_test)``.
+    """
+    batches = minibatches(len(x_train), batch_size, np.random.default_rng(seed))
+    record: dict[str, list[float]] = {"loss": [], "seconds": [], "eval_steps": [],
+                                      "test_accuracy": []}
+    for step in range(1, steps + 1):  # 5. repeat steps 2 to 4
+        batch = next(batches)  # 2. a mini-batch
+        x, t = x_train[batch], t_train[batch]
+        record["loss"].append(net.loss(x, t))
+        start = time.perf_counter()
+        grads = gradient(net, x, t)  # 3. the gradient of its loss
+        for key in net.params:  # 4. a small step against it, in place
+            net.params[key] -= lr * grads[key]
+        record["seconds"].append(time.perf_counter() - start)
+        if test is not None and step % eval_every == 0:
+            record["eval_steps"].append(step)
+            record["test_accuracy"].append(net.accuracy(*test))
+    return record
+# --8<-- [end:loop]
 
 
 # --8<-- [start:mnist_run]
@@ -95,12 +144,120 @@ def draw_accuracy() -> Figure:
     return plot_accuracy(mnist_run())
 
 
-# --8<-- [start:costs]
+# --8<-- [start:note_runs]
+def note_net(seed: int = 0) -> TwoLayerNet:
+    """The 000 note's network: 784-50-10, sigmoid, float64, initialized as its code does.
+
+    Xavier initialization: a standard normal divided by the square root of
+    the layer's number of inputs (std 0.036 for W1, 0.14 for W2); biases 0.
+    """
+    net = TwoLayerNet(784, 50, 10, weight_init_std=1.0, activation="sigmoid", seed=seed)
+    net.params["W1"] /= np.sqrt(784)
+    net.params["W2"] /= np.sqrt(50)
+    return net
+
+
+@cached
+def note_runs(steps: int = 100, lr: float = 0.1, seed: int = 0,
+              eval_every: int = 10) -> dict[str, dict[str, list[float]]]:
+    """The note's experiment: `steps` steps of batch 100 by each method, from one start.
+
+    Both runs start from the same weights and take the same mini-batches;
+    the test accuracy is on all 10,000 test images, every `eval_every`
+    steps. The numerical run uses `fast_numerical_gradient`: the same
+    central differences as ``net.numerical_gradient``, computed faster.
+    """
+    (x_train, t_train), (x_test, t_test) = mnist()
+    methods = {"backprop": backprop, "numerical": fast_numerical_gradient}
+    runs = {}
+    for method, gradient in methods.items():
+        runs[method] = sgd_loop(note_net(seed), x_train, t_train, gradient, steps=steps,
+                                lr=lr, seed=seed, test=(x_test, t_test),
+                                eval_every=eval_every)
+    return runs
+# --8<-- [end:note_runs]
+
+
+# --8<-- [start:note_costs]
 def multiply_adds(net: TwoLayerNet, batch_size: int) -> int:
-    """Multiply-adds of one forward pass of `batch_size` examples: one per weight per example."""
+    """Multiply-adds of one forward pass of `batch_size` examples: one per weight each."""
     return batch_size * sum(net.params[key].size for key in ("W1", "W2"))
 
 
+def backprop_multiply_adds(net: TwoLayerNet, batch_size: int) -> int:
+    """Multiply-adds of one backprop gradient: the forward pass, then dW2, da1 and dW1.
+
+    Per example the backward pass computes dW2 (H*C), da1 (H*C) and dW1
+    (D*H); the gradient with respect to the images is never needed.
+    """
+    (D, H), C = net.params["W1"].shape, net.params["W2"].shape[1]
+    return multiply_adds(net, batch_size) + batch_size * (D * H + 2 * H * C)
+
+
+@cached
+def note_costs(sample: int = 20, seed: int = 0) -> dict[str, float]:
+    """One step of each method at the note's size, on the runs' first mini-batch.
+
+    Counted, in multiply-adds: ``backprop``; ``slow``, the 2P forward
+    passes of ``net.numerical_gradient``; ``fast``, `fast_numerical_gradient`'s,
+    with the ``perturbed`` examples it evaluates (both by `gradient_cost`).
+    Measured: the slow method on `sample` entries of each of W1, b1, W2 and
+    b2, all of b2's 10 (``sampled`` in all), the best of 3 calls, per
+    parameter (``seconds_per_parameter``); and ``slow_minus_fast``, the
+    largest gap between those entries and the fast method's.
+    """
+    (x_train, t_train), _ = mnist()
+    batch = next(minibatches(len(x_train), 100, np.random.default_rng(seed)))  # the first
+    x, t = x_train[batch], t_train[batch]
+    net = note_net(seed)
+    rng = np.random.default_rng(seed)
+    indices = {key: [np.unravel_index(i, p.shape)
+                     for i in rng.choice(p.size, min(sample, p.size), replace=False)]
+               for key, p in net.params.items()}
+    sampled = sum(len(entries) for entries in indices.values())
+    slow = net.numerical_gradient(x, t, indices=indices)  # NaN where not sampled
+    timing = measure(lambda: net.numerical_gradient(x, t, indices=indices),
+                     repeat=3, min_seconds=0)
+    fast = fast_numerical_gradient(net, x, t)
+    gap = max(np.nanmax(np.abs(slow[key] - fast[key])) for key in slow)
+    cost = gradient_cost(net, x)
+    return {"backprop": backprop_multiply_adds(net, len(x)), "slow": cost.slow_macs,
+            "fast": cost.fast_macs, "perturbed": cost.fast_examples, "sampled": sampled,
+            "seconds_per_parameter": timing.best / sampled, "slow_minus_fast": float(gap)}
+# --8<-- [end:note_costs]
+
+
+NOTE_TABLE = {"backprop": (3.1, 1.6676, 0.6783), "numerical": (141 * 60 + 55.3, 1.5788, 0.6309)}  # the note's
+
+
+def draw_methods() -> Figure:
+    """The 000 note's two figures at its own size: loss and test accuracy per step, both methods."""
+    runs = note_runs()
+    styles = {"backprop": {"color": "C0", "lw": 2.5, "alpha": 0.5},
+              "numerical": {"color": "C3", "lw": 1, "ls": "--"}}
+    fig, (left, right) = new_figure(1, 2, figsize=(9.5, 3.8))
+    for method, run in runs.items():
+        label = f"{method}: {sum(run['seconds']):.3g} s measured"
+        steps = np.arange(1, len(run["loss"]) + 1)
+        left.plot(steps, run["loss"], label=label, **styles[method])
+        right.plot(run["eval_steps"], run["test_accuracy"], marker="o", markersize=3, label=label,
+                   **styles[method])
+    for method, marker in [("backprop", "*"), ("numerical", "X")]:
+        _, loss, accuracy = NOTE_TABLE[method]
+        last = len(runs[method]["loss"])
+        left.plot([last], [loss], marker, color="0.35", markersize=8, label=f"the note's {method} ({loss})")
+        right.plot([last], [accuracy], marker, color="0.35", markersize=8,
+                   label=f"the note's {method} ({accuracy})")
+    left.set(title="Loss of each mini-batch", xlabel="step", ylabel="cross-entropy loss")
+    right.set(title="Accuracy on the 10,000 test images", xlabel="step", ylabel="accuracy")
+    for ax in (left, right):
+        ax.legend(loc="best", fontsize=7)
+    fig.suptitle("The same 100 steps by both methods (784-50-10 sigmoid, batch 100, lr 0.1)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# --8<-- [start:costs]
 @cached
 def gradient_costs(hidden_sizes: tuple[int, ...] = (1, 4, 16, 64, 256, 1024),
                    measure_numerical_up_to: int = 1, batch_size: int = 10, seed: int = 0) -> dict[str, np.ndarray]:
@@ -123,11 +280,11 @@ def gradient_costs(hidden_sizes: tuple[int, ...] = (1, 4, 16, 64, 256, 1024),
         net = TwoLayerNet(784, hidden, 10, seed=seed)
         P = count_parameters(net)
         loss = measure(functools.partial(net.loss, x, t), repeat=3, min_seconds=0.005).best
-        backprop = measure(functools.partial(net.gradient, x, t), repeat=3, min_seconds=0.005).best
+        backward = measure(functools.partial(net.gradient, x, t), repeat=3, min_seconds=0.005).best
         numerical = functools.partial(net.numerical_gradient, x, t)
         measured = (measure(numerical, repeat=3, min_seconds=0.005).best
                     if hidden <= measure_numerical_up_to else np.nan)
-        rows.append((hidden, P, 2 * P, multiply_adds(net, batch_size), loss, backprop, 2 * P * loss, measured))
+        rows.append((hidden, P, 2 * P, multiply_adds(net, batch_size), loss, backward, 2 * P * loss, measured))
     columns = ("hidden", "params", "loss_evaluations", "multiply_adds", "loss", "backprop", "numerical",
                "numerical_measured")
     # counts as int64: their products overflow a 32-bit default int (WebAssembly's)
@@ -175,54 +332,6 @@ def plot_gradient_costs(costs: dict[str, np.ndarray]) -> Figure:
 
 def draw_gradient_costs() -> Figure:
     return plot_gradient_costs(gradient_costs())
-
-
-# --8<-- [start:note_size]
-@cached
-def note_size(steps: int = 100, lr: float = 0.1, seed: int = 0) -> dict[str, object]:
-    """The 000 note's experiment at its example size, with backprop only, and the numerical time extrapolated.
-
-    ``TwoLayerNet(784, 50, 10, activation="sigmoid")`` in float64, `steps`
-    mini-batches of 100 at learning rate `lr` (the note gives none; this is
-    the book's). Returns the backprop run's `History` (``backprop``), the
-    measured seconds of one loss evaluation on a batch of 100
-    (``seconds_per_loss``, the best of 5 timings), and ``numerical_seconds``:
-    ``steps * 2P * seconds_per_loss``, what numerical gradients would take,
-    extrapolated, not run.
-    """
-    (x_train, t_train), (x_test, t_test) = mnist()
-    net = TwoLayerNet(784, 50, 10, activation="sigmoid", seed=seed)
-    history = train(net, x_train, t_train, x_test, t_test, iters=steps, batch_size=100, lr=lr,
-                    seed=seed, progress=False)
-    x, t = x_train[:100], t_train[:100]
-    per_loss = measure(lambda: net.loss(x, t), min_seconds=0.02).best
-    return {"backprop": history, "seconds_per_loss": per_loss,
-            "numerical_seconds": steps * 2 * count_parameters(net) * per_loss}
-# --8<-- [end:note_size]
-
-
-def draw_methods() -> Figure:
-    """The 000 note's two figures, at chapter 4's size: loss and test accuracy per step, both methods."""
-    from matplotlib.ticker import MaxNLocator
-
-    from dlfs.book.learning import train_steps
-
-    runs = {method: train_steps(method) for method in ("backprop", "numerical")}
-    styles = {"backprop": {"color": "C0", "lw": 2.5, "alpha": 0.5},
-              "numerical": {"color": "C3", "lw": 1, "ls": "--"}}
-    fig, (left, right) = new_figure(1, 2, figsize=(9.5, 3.8))
-    for method, run in runs.items():
-        label = f"{method}: {sum(run['seconds']):.3g} s measured"
-        left.plot(run["loss"], label=label, **styles[method])
-        right.plot(run["test_accuracy"], label=label, **styles[method])
-    left.set(title="Loss on the 300 training images", xlabel="step", ylabel="cross-entropy loss")
-    right.set(title="Accuracy on 1,000 test images", xlabel="step", ylabel="accuracy")
-    for ax in (left, right):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))  # whole steps
-        ax.legend(loc="best", fontsize=8)
-    fig.suptitle("The same 20 steps by both methods (7×7 images, 49-10-10 sigmoid, batch 100)", fontsize=10)
-    fig.tight_layout()
-    return fig
 
 
 FIGURES = {
