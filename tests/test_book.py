@@ -120,7 +120,8 @@ def computations() -> dict[str, Callable[[], object]]:
         "gradient_check.train_with_and_without_bug":
             lambda: _uncached(gradient_check.train_with_and_without_bug)(steps=5, n=500),
         "training.mnist_run": lambda: _uncached(training.mnist_run)(iters=120),
-        "training.note_runs": lambda: _uncached(training.note_runs)(steps=2, eval_every=1),
+        "training.note_run": lambda: {m: _uncached(training.note_run)(m, steps=2, eval_every=1)
+                                      for m in training.GRADIENTS},
         "training.note_costs": lambda: _uncached(training.note_costs)(sample=2),
         "training.gradient_costs": lambda: {k: v for k, v in _uncached(training.gradient_costs)(
             hidden_sizes=(1, 2), measure_numerical_up_to=0).items() if k in ("params", "loss_evaluations",
