@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from dlfs.book import PAGES
@@ -79,3 +80,32 @@ def test_every_chapter_has_at_least_three_exercises_and_the_required_ids_exist()
     assert signatures["softmax"] == "softmax(x)"
     for required in ["affine", "softmax-with-loss", "adam"]:
         assert required in signatures
+
+
+def test_compare_shows_as_many_digits_as_it_takes_to_tell_two_numbers_apart() -> None:
+    from dlfs.exercises.core import Failure, compare
+
+    with pytest.raises(Failure) as caught:
+        compare("relative_error(a, b)", np.array(2.0000001), np.array(2.0), tol=1e-9)
+    assert str(caught.value) == ("relative_error(a, b): 2.0000001, expected 2 (a relative error of 2.5e-08, above "
+                                 "the 1e-09 allowed)")
+    with pytest.raises(Failure, match=r"^y\[1\]: 0\.5, expected 0\.25$"):  # four digits show it: no more
+        compare("y", np.array([1.0, 0.5]), np.array([1.0, 0.25]))
+
+
+def test_compare_fails_on_nan() -> None:
+    from dlfs.exercises.core import Failure, compare
+
+    with pytest.raises(Failure, match=r"^y\[1\]: nan, expected 0\.5$"):
+        compare("y", np.array([1.0, np.nan]), np.array([1.0, 0.5]))
+
+
+def test_an_error_raised_inside_dlfs_names_the_learners_line() -> None:
+    source = ("import numpy as np\nfrom dlfs.numerical import numerical_gradient\n\n\n"
+              "def numerical_gradient_twice(f, x):\n    return 2 * numerical_gradient(f, x)\n")
+    from dlfs.exercises.core import describe, run_source
+
+    namespace = run_source(source)
+    with pytest.raises(TypeError) as caught:
+        namespace["numerical_gradient_twice"](lambda v: float(v.sum()), np.array([1, 2]))
+    assert describe(caught.value).endswith("(line 6 of your code: return 2 * numerical_gradient(f, x))")

@@ -171,3 +171,10 @@ def test_the_training_loop_says_when_there_is_no_optimizer_argument() -> None:
     source = TRAIN.replace(", optimizer=None):", "):").replace("if optimizer is None:", "if True:")
     result = check_source("training-loop", source)
     assert not result.passed and "no optimizer argument" in result.message, result.message
+
+
+def test_relative_error_accepts_the_floor_added_rather_than_maxed() -> None:
+    source = EXERCISES["relative-error"].solution.replace(
+        "np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-8)", "np.maximum(np.abs(a), np.abs(b)) + 1e-8")
+    result = check_source("relative-error", source)
+    assert result.passed, result.message

@@ -111,9 +111,9 @@ def train_with_and_without_bug(steps: int = 200, n: int = 10_000, lr: float = 0.
 
     Both train on the first `n` training images, in the order drawn by
     ``default_rng(1)``, from ``seed=0``. Returns, per net ("correct" and
-    "bug"), the mean loss of the last 20 mini-batches (what a training curve
-    shows), the accuracy on the first 1,000 test images, and b2's largest
-    entry in absolute value.
+    "bug"), the loss of the first mini-batch and the mean loss of the last 20
+    (what a training curve shows), the accuracy on the first 1,000 test
+    images, and b2's largest entry in absolute value.
     """
     x, t = train_set(slice(0, n))
     x_test, t_test = test_set(slice(0, 1000))
@@ -127,7 +127,8 @@ def train_with_and_without_bug(steps: int = 200, n: int = 10_000, lr: float = 0.
             loss, grads = net.loss_and_gradient(x[batch], t[batch])
             optimizer.update(net.params, grads)
             losses.append(loss)
-        result[name] = {"loss": float(np.mean(losses[-20:])), "accuracy": net.accuracy(x_test, t_test),
+        result[name] = {"first": float(losses[0]), "loss": float(np.mean(losses[-20:])),
+                        "accuracy": net.accuracy(x_test, t_test),
                         "b2": float(np.abs(net.params["b2"]).max())}
     return result
 # --8<-- [end:unnoticed]

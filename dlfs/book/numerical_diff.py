@@ -43,8 +43,8 @@ def errors_at_one(steps: np.ndarray) -> dict[str, np.ndarray]:
 # --8<-- [end:cube]
 
 
-# The figure's steps: 16 decades, 10 per decade, every power of ten among them.
-STEPS = np.logspace(-16, 0, 161)
+# --8<-- [start:sweet_spot]
+STEPS = np.logspace(-16, 0, 161)  # 16 decades, 10 steps per decade, every power of ten among them
 
 
 def running_median(values: np.ndarray, width: int = 5) -> np.ndarray:
@@ -52,9 +52,10 @@ def running_median(values: np.ndarray, width: int = 5) -> np.ndarray:
 
     Where rounding makes a curve noisy, its single lowest point is a lucky
     cancellation; the median of the steps around a point is the error to
-    expect there.
+    expect there, and its minimum is the sweet spot.
     """
     return np.array([np.median(values[max(0, i - width):i + width + 1]) for i in range(len(values))])
+# --8<-- [end:sweet_spot]
 
 
 def draw_tangent() -> Figure:

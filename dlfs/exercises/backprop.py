@@ -109,6 +109,18 @@ def test_affine(Affine: Any) -> None:
         raise Failure("dx = dout @ W, a transpose is missing: dx = dout @ W.T (for a square W the shapes "
                       "cannot tell you)")
     compare("dx for a square W", dx2, dout2 @ W2.T, tol=1e-9)
+    # an optimizer updates the arrays it was given in place (params["W1"] -= lr * grads["W1"]): the layer must see it
+    for name in ("W", "b"):
+        W3, b3 = W.copy(), b.copy()
+        kept = call("Affine(W, b)", Affine, W3, b3)
+        call("forward(x)", kept.forward, x.copy())
+        (W3 if name == "W" else b3)[0] += 1.0
+        out3 = array("forward(x) after an update", call("forward(x)", kept.forward, x.copy()), (N, M))
+        if close(out3, x @ W + b, 1e-9):
+            raise Failure(f"after {name} was changed in place, as an optimizer does ({name}[0] += 1, like "
+                          f"params[key] -= lr * grads[key]), forward(x) still gives the old output: the layer keeps "
+                          f"a copy of {name}. Keep {name} itself, self.{name} = {name}, so that the updates reach it")
+        compare(f"forward(x) after {name}[0] += 1: out", out3, x @ W3 + b3, tol=1e-9)
 
 
 def backward_pair(what: str, backward: Any, dout: Any) -> tuple[Any, Any]:
@@ -546,7 +558,8 @@ EXERCISES = [
         id="affine", chapter="backprop", title="The Affine layer, forward and backward",
         name="Affine", signature="class Affine(W, b) with forward(x) and backward(dout)",
         starter=AFFINE_STARTER, solution=AFFINE, test=test_affine,
-        what="out = x @ W + b, and dx, dW, db against numerical gradients, dout left as it was",
+        what="out = x @ W + b, and dx, dW, db against numerical gradients, dout left as it was, and W and b kept "
+             "themselves: an update made in place reaches the layer",
         hints=("forward keeps x (backward needs it) and returns x @ W + b.",
                "Shapes decide each product: dW must be (D, M) like W, built from x (N, D) and dout (N, M).",
                "b was added to every row of the batch, so db adds up dout's rows: dout.sum(axis=0)."),
@@ -558,6 +571,10 @@ EXERCISES = [
                    says="transpose"),
             Mutant("a missing transpose in dW", (("self.dW = self.x.T @ dout", "self.dW = self.x @ dout"),),
                    says="transpose"),
+            Mutant("copies of W and b", (("self.W, self.b = W, b", "self.W, self.b = W.copy(), b.copy()"),),
+                   says="keeps a copy of W"),
+            Mutant("a copy of b", (("self.W, self.b = W, b", "self.W, self.b = W, np.array(b)"),),
+                   says="keeps a copy of b"),
         ),
     ),
     Exercise(

@@ -104,17 +104,27 @@ def check_answer(exercise: Exercise, answer: Any) -> Result:
 
 
 def describe(error: BaseException) -> str:
-    """``ValueError: ... (line 7 of your code: x[i] += h)``: the error and where in the learner's code it arose."""
+    """``ValueError: ... (line 7 of your code: x[i] += h)``: the error and where in the learner's code it arose.
+
+    The line named is the learner's last one on the way to the error, not the
+    line inside dlfs or NumPy that raised it (where the learner cannot change
+    anything); only when no frame is theirs, the last frame outside the checks.
+    """
     text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith(_HERE)]
-    if frames:
-        last = frames[-1]
+    theirs = [f for f in frames if not f.filename.startswith(_LIBRARIES)]
+    if theirs or frames:
+        last = (theirs or frames)[-1]
         where = "your code" if last.filename == YOUR_CODE else last.filename.rsplit("/", 1)[-1]
         text += f" (line {last.lineno} of {where}" + (f": {last.line.strip()}" if last.line else "") + ")"
     return text
 
 
 _HERE = __file__.rsplit("/", 1)[0]  # frames of the checks themselves are not the learner's
+# frames in dlfs itself and in the installed libraries (NumPy, the standard library) are not the learner's either
+_LIBRARIES = (_HERE.rsplit("/", 1)[0] + "/",  # dlfs
+              np.__file__.rsplit("/", 2)[0] + "/",  # the site-packages NumPy is installed in
+              traceback.__file__.rsplit("/", 1)[0] + "/")  # the standard library
 
 
 def run_source(source: str, namespace: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -184,16 +194,32 @@ def where(index: tuple[Any, ...]) -> str:
 
 
 def compare(what: str, got: np.ndarray, expected: np.ndarray, tol: float = 1e-7, note: str = "") -> None:
-    """A Failure at the entry where `got` is furthest from `expected`, if any is off by more than `tol`."""
+    """A Failure at the entry where `got` is furthest from `expected` (or is nan), if any is off by more than `tol`.
+
+    Values are shown with four significant digits, or with as many more as it
+    takes to show them different, and then with their relative error.
+    """
     errors = rel_error(got, expected)
-    if errors.size and errors.max() > tol:
-        i = np.unravel_index(int(np.argmax(errors)), errors.shape)
-        raise Failure(f"{what}{where(i)}: {_num(got[i])}, expected {_num(expected[i])}" + (f". {note}" if note else ""))
+    bad = ~(errors <= tol)  # nan is never close: a nan answer fails
+    if bad.any():
+        i = np.unravel_index(int(np.argmax(np.where(np.isnan(errors), np.inf, errors))), errors.shape)
+        shown_got, shown_expected = _pair(got[i], expected[i])
+        if len(shown_got) > len(_num(got[i])):  # four digits could not show the difference: give its size
+            shown_expected += f" (a relative error of {float(errors[i]):.1e}, above the {tol:.0e} allowed)"
+        raise Failure(f"{what}{where(i)}: {shown_got}, expected {shown_expected}" + (f". {note}" if note else ""))
 
 
-def _num(x: float) -> str:
+def _num(x: float, digits: int = 4) -> str:
     """A number as a learner reads it: four significant digits."""
-    return f"{float(x):.4g}"
+    return f"{float(x):.{digits}g}"
+
+
+def _pair(a: float, b: float) -> tuple[str, str]:
+    """`a` and `b` with four significant digits, or as many more as it takes to tell them apart."""
+    for digits in range(4, 18):
+        if _num(a, digits) != _num(b, digits):
+            break
+    return _num(a, digits), _num(b, digits)
 
 
 def close(a: np.ndarray | float, b: np.ndarray | float, tol: float = 1e-7) -> bool:

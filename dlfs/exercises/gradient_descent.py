@@ -155,6 +155,10 @@ def test_path(gradient_descent: Any) -> None:
             raise Failure(f"init_x was changed by {what}: start from a copy, x = np.array(init_x, dtype=float)")
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             raise Failure(f"{what} should return two things, x and the path: return x, np.array(path)")
+        if isinstance(result[1], (list, tuple)):
+            raise Failure(f"the path of {what} is a Python {type(result[1]).__name__}: return it as an array with "
+                          f"one row per point, np.array(path), so that path[:, 0] is the first coordinate of every "
+                          f"point")
         x, path = array(f"the x of {what}", result[0], shape), array(f"the path of {what}", result[1])
         expected_x, expected = reference_path(f, before, lr, step_num)
         rows = step_num + 1
@@ -187,7 +191,8 @@ def steps_needed(lr, tol):
     """How many steps gradient descent on x0**2 + x1**2 takes from (-3, 4) to get closer than tol to (0, 0).
 
     The learning rate lr is between 0 and 1 (but not 0.5). Work it out from
-    what one step does to x, rather than by running the descent.
+    what one step does to x, rather than by running the descent, and return
+    an int. Closer means strictly: a distance equal to tol is not closer.
     """
     raise NotImplementedError("not implemented yet")
 '''
@@ -201,7 +206,10 @@ def steps_needed(lr, tol):
     # the gradient is 2x, so a step multiplies x by 1 - 2 lr, and after k steps the distance is
     # 5 * |1 - 2 lr|**k: the smallest whole k with 5 * factor**k < tol
     factor = abs(1 - 2 * lr)
-    return int(np.ceil(np.log(tol / 5) / np.log(factor)))
+    k = int(np.ceil(np.log(tol / 5) / np.log(factor)))
+    if 5 * factor**k >= tol:  # the ratio was whole: after k steps the distance is tol itself, not below it
+        k += 1
+    return k
 '''
 
 
@@ -226,22 +234,27 @@ def first_below(lr: float, tol: float) -> int:
 
 
 def test_steps_needed(steps_needed: Any) -> None:
-    for lr, tol in [(0.1, 1e-3), (0.1, 1e-6), (0.01, 0.5), (0.3, 1e-4), (0.45, 1e-8), (0.7, 1e-2)]:
-        what = f"steps_needed({lr}, {tol:g})"
+    # 5 / 1024 = 5 * 0.5**10: for lr = 0.25 the distance after 10 steps is exactly tol, so it takes 11
+    for lr, tol in [(0.1, 1e-3), (0.1, 1e-6), (0.01, 0.5), (0.3, 1e-4), (0.45, 1e-8), (0.7, 1e-2), (0.25, 5 / 1024)]:
+        what = f"steps_needed({lr}, {tol:.10g})"
         negative = (f"For lr = {lr} the factor 1 - 2 lr is negative: x changes sign at every step while the "
                     f"distance shrinks by |1 - 2 lr| (and np.log of a negative number is nan)")
         try:
             with np.errstate(all="ignore"):
-                k = number(what, call(what, steps_needed, lr, tol))
+                raw = call(what, steps_needed, lr, tol)
+                k = number(what, raw)
         except Failure as failure:
             raise Failure(f"{failure}. {negative}" if lr > 0.5 else str(failure)) from None
         if k != int(k) or k < 0:
             raise Failure(f"{what} = {k:.4g}: a number of steps is a whole number >= 0 (round up, np.ceil)")
+        if not isinstance(raw, (int, np.integer)):
+            raise Failure(f"{what} returned {k!r}, a {type(raw).__name__}: a number of steps is an int, and np.ceil "
+                          f"returns a float. Return int(...)")
         k, right = int(k), first_below(lr, tol)
         if k == right:
             continue
         if k > 2000:
-            raise Failure(f"{what} = {k}, but the distance is already {distances(lr, right)[right]:.4g} < {tol:g} "
+            raise Failure(f"{what} = {k}, but the distance is already {distances(lr, right)[right]:.4g} < {tol:.10g} "
                           f"after {right} steps")
         if k == int(np.ceil(np.log(tol / 5) / np.log(1 - lr))):
             raise Failure(f"{what} = {k} counts steps that multiply x by 1 - lr: the gradient of x0**2 + x1**2 "
@@ -250,10 +263,14 @@ def test_steps_needed(steps_needed: Any) -> None:
             raise Failure(f"{what} = {k} counts from a distance of 1: (-3, 4) starts 5 away from the minimum, "
                           f"so solve 5 * |1 - 2 lr|**k < tol")
         d = distances(lr, k)
+        if d[k] == tol:
+            raise Failure(f"{what} = {k}, but after {k} steps the distance is exactly tol, {tol:.10g}, which is not "
+                          f"closer than tol: log(tol / 5) / log(|1 - 2 lr|) is the whole number {k} here, and the "
+                          f"answer is the first whole number above it, {k + 1} (np.ceil gives the ratio itself)")
         if d[k] >= tol:
-            raise Failure(f"{what} = {k}, but after {k} steps the distance is still {d[k]:.4g}, not below {tol:g}"
+            raise Failure(f"{what} = {k}, but after {k} steps the distance is still {d[k]:.4g}, not below {tol:.10g}"
                           + (": round up (np.ceil), a step cannot be taken in part" if k == right - 1 else ""))
-        raise Failure(f"{what} = {k}, but the distance is already {d[right]:.4g} < {tol:g} after {right} steps"
+        raise Failure(f"{what} = {k}, but the distance is already {d[right]:.4g} < {tol:.10g} after {right} steps"
                       + (f". {negative}" if lr > 0.5 else ""))
 
 
@@ -342,6 +359,9 @@ EXERCISES = [
                    says="init_x was changed"),
             Mutant("an integer start kept", (("np.array(init_x, dtype=np.float64)", "init_x.copy()"),),
                    says="integer array"),
+            Mutant("an integer start kept, as np.array(init_x)", (("np.array(init_x, dtype=np.float64)",
+                                                                  "np.array(init_x)"),),
+                   says="of your code: x -= lr * numerical_gradient(f, x)"),
             Mutant("gradient ascent", (("x -= lr *", "x += lr *"),), says="gradient ascent"),
             Mutant("lr ignored", (("x -= lr * numerical_gradient", "x -= 0.01 * numerical_gradient"),),
                    says="ignores lr"),
@@ -355,8 +375,8 @@ EXERCISES = [
         id="descent-path", chapter="gradient-descent", title="The path of gradient descent",
         name="gradient_descent", signature="gradient_descent(f, init_x, lr=0.01, step_num=100, return_path=False)",
         starter=PATH_STARTER, solution=PATH, test=test_path, needs=("gradient-descent",),
-        what="x and the path, init_x first and step_num + 1 rows, against dlfs.optim.gradient_descent for starts "
-             "of shapes (2,) and (2, 2), and x alone without return_path",
+        what="x and the path, an array with init_x first and step_num + 1 rows, against "
+             "dlfs.optim.gradient_descent for starts of shapes (2,) and (2, 2), and x alone without return_path",
         hints=("Keep a list of points that starts with the first x, and append x after each step.",
                "x -= ... changes x in place: path.append(x) would store the same array every time. "
                "Append x.copy().",
@@ -371,25 +391,34 @@ EXERCISES = [
                    says="after its step"),
             Mutant("always the path", (("return (x, np.array(path)) if return_path else x",
                                         "return x, np.array(path)"),), says="x alone"),
+            Mutant("the path as a list", (("return (x, np.array(path)) if return_path else x",
+                                           "return (x, path) if return_path else x"),), says="np.array(path)"),
         ),
     ),
     Exercise(
         id="steps-needed", chapter="gradient-descent", title="How many steps to the minimum",
         name="steps_needed", signature="steps_needed(lr, tol)", kind="derive",
         starter=STEPS_STARTER, solution=STEPS, test=test_steps_needed,
-        what="the first step closer than tol to the minimum, counted by running the descent, for six pairs "
-             "of lr and tol, lr = 0.7 among them",
+        what="the first step closer than tol to the minimum, counted by running the descent, for seven pairs "
+             "of lr and tol, lr = 0.7 among them and one where a distance is exactly tol, and an int returned",
         hints=("The gradient of x0**2 + x1**2 is 2x, so one step turns x into (1 - 2 lr) x.",
                "After k steps the distance is 5 * |1 - 2 lr|**k (the start (-3, 4) is 5 away): solve "
                "5 * |1 - 2 lr|**k < tol for k with logarithms.",
                "k > log(tol / 5) / log(|1 - 2 lr|) (the log of a number below 1 is negative, which flips the "
-               "inequality): the answer is that ratio rounded up, int(np.ceil(...))."),
+               "inequality): the answer is the first whole number above that ratio, int(np.ceil(...)), plus one "
+               "when the ratio is itself whole (the distance is then exactly tol, not below it)."),
         mutants=(
             Mutant("rounded down", (("int(np.ceil(np.log(tol / 5) / np.log(factor)))",
-                                     "int(np.log(tol / 5) / np.log(factor))"),), says="round up"),
+                                     "int(np.log(tol / 5) / np.log(factor))"),
+                                    ("    if 5 * factor**k >= tol:", "    if False:")), says="round up"),
             Mutant("a factor 1 - lr", (("abs(1 - 2 * lr)", "abs(1 - lr)"),), says="1 - lr"),
-            Mutant("from a distance of 1", (("tol / 5", "tol"),), says="5 away"),
+            Mutant("from a distance of 1", (("tol / 5", "tol"), ("if 5 * factor**k >=", "if factor**k >=")),
+                   says="5 away"),
             Mutant("no absolute value", (("abs(1 - 2 * lr)", "(1 - 2 * lr)"),), says="negative"),
+            Mutant("np.ceil of a whole ratio", (("    if 5 * factor**k >= tol:", "    if False:"),),
+                   says="exactly tol"),
+            Mutant("a float", (("int(np.ceil(np.log(tol / 5) / np.log(factor)))", "np.ceil(np.log(tol / 5) / "
+                                "np.log(factor))"),), says="np.ceil returns a float"),
         ),
     ),
     Exercise(

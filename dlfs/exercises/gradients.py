@@ -83,6 +83,13 @@ def test_numerical_gradient(numerical_gradient: Any) -> None:
         got = array(f"the gradient for x of shape {shape}", got, shape)
         if close(got, expected):
             continue
+        if close(got, -expected, 1e-9):
+            raise Failure(f"for x of shape {shape} it is minus the gradient: it points downhill, the gradient "
+                          f"uphill. Take f_plus - f_minus, the value at x + h minus the value at x - h")
+        if close(got, forward_difference(f, before, 1e-4) / 2, 1e-6):
+            raise Failure(f"for x of shape {shape} it is about half the gradient: the second evaluation is at x, "
+                          f"not at x - h (x[idx] -= h after x[idx] += h only brings x back; the pitfall of the view "
+                          f"makes the same quotient). Keep the original value and set x[idx] = original - h")
         if close(got, forward_difference(f, before, 1e-4), 1e-6):
             raise Failure("it matches the forward difference (f(x + h) - f(x)) / h, whose error shrinks only "
                           "as h: use the central difference (f(x + h) - f(x - h)) / (2 * h)")
@@ -295,6 +302,9 @@ EXERCISES = [
             Mutant("x left perturbed", (("        x[idx] = original  # put x back\n", ""),), says="x was left changed"),
             Mutant("1-D only", (("np.ndindex(x.shape)", "range(x.size)"),), says="works for a 1-D x"),
             Mutant("not divided by 2", (("(2 * h)", "h"),), says="twice the gradient"),
+            Mutant("the sign flipped", (("(f_plus - f_minus)", "(f_minus - f_plus)"),), says="minus the gradient"),
+            Mutant("the second evaluation at x", (("        x[idx] = original - h\n", "        x[idx] = original\n"),),
+                   says="second evaluation is at x, not at x - h"),
         ),
     ),
     Exercise(

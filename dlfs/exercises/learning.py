@@ -61,11 +61,16 @@ def test_softmax(softmax: Any) -> None:
     big = np.array([[1000.0, 999.0, 990.0], [-5.0, 0.0, 5.0]])
     with np.errstate(all="ignore"):
         got = call("softmax(x) for scores near 1000", softmax, big.copy())
-    got = np.asarray(got, dtype=np.float64)
-    if not np.isfinite(got).all():
+    got = array("softmax of a batch with scores near 1000", got, big.shape)
+    if not np.isfinite(got[0]).all():  # the row [1000, 999, 990]
         raise Failure("scores near 1000 give nan or inf: exp(1000) overflows. Subtract each row's largest score "
                       "first, which leaves the probabilities unchanged")
-    compare("softmax of [1000, 999, 990]: y", got, reference_softmax(big))
+    if not np.isfinite(got[1]).all():  # the row [-5, 0, 5], in a batch whose largest score is 1000
+        raise Failure(f"for the batch [[1000, 999, 990], [-5, 0, 5]] the row [-5, 0, 5] gives "
+                      f"{np.array2string(got[1], precision=4)}: you subtracted the batch's largest score, 1000, so "
+                      f"exp(-1005) and its neighbors underflow to 0 and the row is 0 / 0. Subtract each row's own "
+                      f"largest score, x.max(axis=-1, keepdims=True)")
+    compare("softmax of [[1000, 999, 990], [-5, 0, 5]]: y", got, reference_softmax(big))
 
 
 MEAN_SQUARED_ERROR_STARTER = '''\
@@ -343,6 +348,8 @@ EXERCISES = [
             Mutant("x changed in place", (("    z = x - x.max(axis=-1, keepdims=True)",
                                            "    x -= x.max(axis=-1, keepdims=True)\n    z = x"),),
                    says="changed its input"),
+            Mutant("the batch's max", (("x.max(axis=-1, keepdims=True)", "np.max(x)"),),
+                   says="you subtracted the batch's largest score"),
         ),
     ),
     Exercise(

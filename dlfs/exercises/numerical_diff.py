@@ -53,6 +53,19 @@ def test_numerical_diff(numerical_diff: Any) -> None:
         if got == 0.0:
             raise Failure(f"numerical_diff(f, {x}) is exactly 0: the step is too small, x + h rounded back to x "
                           f"as 5.0 + 1e-50 == 5.0 does. Use the h you are given (1e-4 by default)")
+        if close(got, -expected, 1e-9):
+            raise Failure(f"numerical_diff(f, {x}) is {got:.4g}, expected {expected:.4g}: the wrong sign. The slope "
+                          f"of a chord is the value at its right end minus the value at its left end, "
+                          f"f(x + h) - f(x - h), over the distance 2 * h")
+        for method in ("forward", "backward"):
+            if close(got, one_sided(f, x, 1e-4, method) / 2, 1e-9):
+                missing = "x - h" if method == "forward" else "x + h"
+                raise Failure(f"numerical_diff(f, {x}) is {got:.4g}, about half the derivative {expected:.4g}: one "
+                              f"of its two evaluations of f is at x, not at {missing}. The central difference "
+                              f"evaluates f at x + h and at x - h, 2 * h apart")
+        if close(got, expected / 2, 1e-6):
+            raise Failure(f"numerical_diff(f, {x}) is {got:.4g}, half the derivative {expected:.4g}: f(x + h) and "
+                          f"f(x - h) are 2 * h apart, so divide by 2 * h, not by more")
         for method in ("forward", "backward"):
             if close(got, one_sided(f, x, 1e-4, method), 1e-9):
                 raise Failure(f"numerical_diff(f, {x}) is the {method} difference, whose error shrinks only as h: "
@@ -267,6 +280,9 @@ EXERCISES = [
             Mutant("h = 1e-50", (("    return (f(x + h)", "    h = 1e-50\n    return (f(x + h)"),), says="too small"),
             Mutant("h ignored", (("    return (f(x + h)", "    h = 1e-4\n    return (f(x + h)"),),
                    says="whatever h is passed"),
+            Mutant("the sign flipped", (("(f(x + h) - f(x - h))", "(f(x - h) - f(x + h))"),), says="the wrong sign"),
+            Mutant("the second evaluation at x", (("(f(x + h) - f(x - h))", "(f(x + h) - f(x))"),),
+                   says="is at x, not at x - h"),
         ),
     ),
     Exercise(
