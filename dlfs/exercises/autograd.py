@@ -96,7 +96,8 @@ TOPOLOGICAL_ORDER_STARTER = '''\
 def topological_order(root):
     """Return root and every node it depends on, each after all of its parents.
 
-    A node's parents are v.parents. Each node once, root last. Without recursion:
+    A node's parents are v.parents. Each node once, root last, and each node's
+    parents visited once, not once per path that reaches it. Without recursion:
     a graph thousands of nodes deep must work, and Python stops a recursion at
     its recursion limit (sys.getrecursionlimit()).
     """
