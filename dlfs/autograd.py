@@ -130,7 +130,7 @@ class Variable:
         grads = {self: np.ones_like(self.data)}  # dself/dself = 1
         for v in reversed(topological_order(self)):
             gy = grads.pop(v)  # complete: every node that uses v came before v
-            v.grad = gy if v.grad is None else v.grad + gy  # a new array: gy may be another node's too
+            v.grad = gy.copy() if v.grad is None else v.grad + gy  # its own array: gy may be another node's too
             if v.local_backward is not None:  # None for a leaf
                 for parent, g in zip(v.parents, v.local_backward(gy)):
                     grads[parent] = grads[parent] + g if parent in grads else g  # the sum over paths

@@ -381,6 +381,18 @@ def test_accumulating_never_changes_an_array_another_node_holds():
     np.testing.assert_array_equal(b.grad, [2.0, 2.0, 2.0])
 
 
+@pytest.mark.parametrize("make", [lambda a, b: (a + b).sum(), lambda a, b: (a - b).sum(),
+                                  lambda a, b: (a.reshape(3, 1) + b.reshape(3, 1)).T.sum()])
+def test_no_two_nodes_share_a_gradient_array(make):
+    a, b = Variable(np.zeros(3)), Variable(np.zeros(3))
+    y = make(a, b)
+    y.backward()  # add hands one gradient array to both inputs; reshape and .T hand on views
+    grads = [v.grad for v in topological_order(y)]
+    assert not any(np.shares_memory(g, h) for i, g in enumerate(grads) for h in grads[:i])
+    a.grad *= 0  # zeroing (or clipping) one gradient in place...
+    np.testing.assert_array_equal(np.abs(b.grad), np.ones(3))  # ...leaves the other alone
+
+
 def test_a_leaf_has_no_gradient_until_backward():
     x = Variable(1.0)
     y = x * 2.0

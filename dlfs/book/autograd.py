@@ -5,16 +5,22 @@ for the chapter's figure: a diamond (one value feeding two operations whose
 results meet again) and a short path beside a long one, with the order in
 which a breadth-first walk and the reverse topological order visit it. And
 the 784-50-10 network of `dlfs.nets.TwoLayerNet` written with Variables: its
-loss, built from operations that each know their local backward pass.
+loss, built from operations that each know their local backward pass; then
+the same network with a residual hidden layer, a graph that is not a chain.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# --8<-- [start:imports]
 import numpy as np
 
-from dlfs.autograd import Variable, softmax_cross_entropy, topological_order
+from dlfs.autograd import Variable, softmax_cross_entropy
+
+# --8<-- [end:imports]
+# isort: split
+from dlfs.autograd import topological_order
 from dlfs.book.style import new_figure
 
 if TYPE_CHECKING:
@@ -42,6 +48,27 @@ def two_layer_loss(params: dict[str, Variable], x: np.ndarray, t: np.ndarray) ->
     h = (x @ params["W1"] + params["b1"]).relu()
     return softmax_cross_entropy(h @ params["W2"] + params["b2"], t)
 # --8<-- [end:two_layer_loss]
+
+
+# --8<-- [start:residual_loss]
+def residual_loss(params: dict[str, Variable], x: np.ndarray, t: np.ndarray) -> Variable:
+    """The loss of `two_layer_loss` with a residual layer after the first: ``h + relu(h @ Wr)``.
+
+    Parameters
+    ----------
+    params : dict of Variable
+        Those of `two_layer_loss`, and ``Wr`` (50, 50).
+    x : ndarray of shape (N, 784)
+    t : ndarray of shape (N,)
+
+    Returns
+    -------
+    Variable of shape ()
+    """
+    h = (x @ params["W1"] + params["b1"]).relu()
+    h = h + (h @ params["Wr"]).relu()  # h feeds two operations: the new layer, and the sum that skips it
+    return softmax_cross_entropy(h @ params["W2"] + params["b2"], t)
+# --8<-- [end:residual_loss]
 
 
 def diamond(a: float = 1.5) -> dict[str, float]:

@@ -38,8 +38,18 @@ def sum_to(g, shape):
     return g.sum(axis=stretched, keepdims=True)  # stretched axes stay, as length 1
 '''
 
-SUM_TO_CASES = [((4, 3), (3,)), ((4, 3), (1, 3)), ((4, 3), (4, 1)), ((2, 4, 3), (4, 3)), ((2, 4, 3), (4, 1)),
-                ((3, 1, 2), (1, 1, 2)), ((4, 3), ()), ((2, 3), (2, 3))]
+SUM_TO_CASES = [((4, 3), (3,)), ((4, 3), (1, 3)), ((4, 3), (4, 1)), ((2, 4, 3), (4, 3)), ((2, 3, 3), (3, 1)),
+                ((2, 4, 3), (4, 1)), ((3, 1, 2), (1, 1, 2)), ((4, 3), ()), ((2, 3), (2, 3))]
+
+
+def unshifted(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+    """What summing shape's stretched axis i as g's axis i (not lead + i) gives, if NumPy allows it."""
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i for i, n in enumerate(shape) if n == 1)
+    try:
+        return g.sum(axis=axes, keepdims=True).reshape(shape)
+    except ValueError:  # a repeated axis, or a size that does not fit shape
+        return None
 
 
 def test_sum_to(sum_to: Any) -> None:
@@ -61,9 +71,21 @@ def test_sum_to(sum_to: Any) -> None:
                               f"put in front ({front}). An axis of length 1 in shape that is longer in g was "
                               f"stretched, so the value was used along it too: sum over it, keeping it as length 1")
             if got.size == expected.size and close(got.reshape(expected.shape), expected):
+                if got.ndim > len(shape):
+                    front = "the axis" if lead == 1 else f"the {lead} axes"
+                    raise Failure(f"{what} has shape {got.shape}, expected {shape}: the right sums, but {front} "
+                                  f"broadcasting put in front {'is' if lead == 1 else 'are'} still there, as length "
+                                  f"1 (keepdims=True keeps every axis it sums). Sum the leading axes away, so that "
+                                  f"the result has as many axes as shape; only the stretched axes stay, as length 1")
                 raise Failure(f"{what} has shape {got.shape}, expected {shape}: the right sums, but the stretched "
                               f"axes were summed away. Keep them as length 1: keepdims=True")
             raise Failure(f"{what} has shape {got.shape}, expected {shape}")
+        wrong_axis = unshifted(g, shape)
+        if lead and wrong_axis is not None and not close(wrong_axis, expected) and close(got, wrong_axis):
+            front = "a new axis" if lead == 1 else f"{lead} new axes"
+            raise Failure(f"{what} sums the wrong axes: axis i of shape is axis {lead} + i of g, since broadcasting "
+                          f"put {front} in front. You summed g's axis i for a stretched axis i of shape: add the "
+                          f"number of leading axes, {lead}, to each stretched axis")
         if g.size != expected.size and close(got, expected * expected.size / g.size):
             raise Failure(f"{what} is the mean of g over the broadcast axes: a value used n times gets the sum of "
                           f"its n gradients (the sum over paths), not their mean")
@@ -74,7 +96,8 @@ TOPOLOGICAL_ORDER_STARTER = '''\
 def topological_order(root):
     """Return root and every node it depends on, each after all of its parents.
 
-    A node's parents are v.parents. Each node once, root last. Without recursion:
+    A node's parents are v.parents. Each node once, root last, and each node's
+    parents visited once, not once per path that reaches it. Without recursion:
     a graph thousands of nodes deep must work, and Python stops a recursion at
     its recursion limit (sys.getrecursionlimit()).
     """
@@ -138,30 +161,87 @@ def order_of(topological_order: Any, root: Node, what: str) -> list[Any]:
         raise Failure(f"{what} should return a list of nodes, got {type(got).__name__}") from None
 
 
+class Reads:
+    """How often a search has read the nodes' parents, and how often it may before it is stopped (0: no limit)."""
+
+    def __init__(self) -> None:
+        self.count, self.budget, self.message = 0, 0, ""
+
+
+class CountingNode(Node):
+    """A Node that counts each reading of its parents, and stops a search that reads them too often."""
+
+    def __init__(self, name: str, reads: Reads, *parents: Node) -> None:
+        self.reads = reads
+        super().__init__(name, *parents)
+
+    @property
+    def parents(self) -> tuple[Node, ...]:
+        if self.reads.budget:
+            self.reads.count += 1
+            if self.reads.count > self.reads.budget:
+                raise Failure(self.reads.message)
+        return self._parents
+
+    @parents.setter
+    def parents(self, value: tuple[Node, ...]) -> None:
+        self._parents = value
+
+
+DIAMONDS = 30  # 2**30 paths from root to x: a search that walks them all is stopped long before
+READS_PER_NODE = 10  # a linear search reads a node's parents a few times at most
+
+
+def stacked_diamonds(reads: Reads) -> tuple[Node, list[Node]]:
+    """v = h(s, v) with s = f(v), DIAMONDS times over: 2 * DIAMONDS + 1 nodes, 2**DIAMONDS paths."""
+    v = CountingNode("x", reads)
+    nodes: list[Node] = [v]
+    for i in range(1, DIAMONDS + 1):
+        s = CountingNode(f"s{i}", reads, v)
+        v = CountingNode(f"v{i}", reads, s, v)  # v feeds both sides of the next diamond
+        nodes += [s, v]
+    return v, nodes
+
+
+def check_order(what: str, order: list[Any], nodes: list[Node], root: Node, description: str = "") -> None:
+    """Each of `nodes` exactly once, and each after its parents."""
+    for v in nodes:
+        count = sum(u is v for u in order)
+        if count > 1:
+            raise Failure(f"{what}: {v} appears {count} times. List each node once: keep a set of the nodes "
+                          f"already visited, and skip them")
+        if count == 0:
+            raise Failure(f"{what}: {v} is missing. Every node that root depends on, and root itself, "
+                          f"must be in the list")
+    if len(order) != len(nodes):
+        raise Failure(f"{what} has {len(order)} entries, expected {len(nodes)}: {order}")
+    position = {id(v): i for i, v in enumerate(order)}
+    for v in order:
+        for p in v.parents:
+            if position[id(p)] > position[id(v)]:
+                note = (" The nodes are in reverse: backward visits them from root down, but the order itself "
+                        "lists each node after its parents, root last" if order[0] is root else
+                        " A breadth-first walk from root meets a (one step from y) before b (two steps), "
+                        "although b uses a: visit all of a node's parents before appending the node"
+                        if "long side" in description else "")
+                raise Failure(f"{what}: {v} comes before its parent {p} in {order}.{note}")
+
+
 def test_topological_order(topological_order: Any) -> None:
     for description, (root, nodes) in graphs().items():
         what = f"topological_order(root) for {description}"
-        order = order_of(topological_order, root, what)
-        for v in nodes:
-            count = sum(u is v for u in order)
-            if count > 1:
-                raise Failure(f"{what}: {v} appears {count} times. List each node once: keep a set of the nodes "
-                              f"already visited, and skip them")
-            if count == 0:
-                raise Failure(f"{what}: {v} is missing. Every node that root depends on, and root itself, "
-                              f"must be in the list")
-        if len(order) != len(nodes):
-            raise Failure(f"{what} has {len(order)} entries, expected {len(nodes)}: {order}")
-        position = {id(v): i for i, v in enumerate(order)}
-        for v in order:
-            for p in v.parents:
-                if position[id(p)] > position[id(v)]:
-                    note = (" The nodes are in reverse: backward visits them from root down, but the order itself "
-                            "lists each node after its parents, root last" if order[0] is root else
-                            " A breadth-first walk from root meets a (one step from y) before b (two steps), "
-                            "although b uses a: visit all of a node's parents before appending the node"
-                            if "long side" in description else "")
-                    raise Failure(f"{what}: {v} comes before its parent {p} in {order}.{note}")
+        check_order(what, order_of(topological_order, root, what), nodes, root, description)
+    reads = Reads()
+    root, nodes = stacked_diamonds(reads)
+    what = f"topological_order(root) for {DIAMONDS} diamonds stacked one on another ({len(nodes)} nodes)"
+    reads.budget = READS_PER_NODE * len(nodes)
+    reads.message = (f"{what} read the nodes' parents more than {reads.budget} times ({READS_PER_NODE} per node) "
+                     f"and was stopped. It expands a node again each time a new path reaches it, and the number of "
+                     f"paths doubles with each diamond: 2**{DIAMONDS} here. Mark a node visited the first time you "
+                     f"push its parents, and never push or expand a visited node again")
+    order = order_of(topological_order, root, what)
+    reads.budget = 0  # no limit for the checks below, which read parents too
+    check_order(what, order, nodes, root)
     depth = sys.getrecursionlimit() + 1000
     chain = [Node("x0")]
     for i in range(1, depth + 1):
@@ -352,6 +432,15 @@ EXERCISES = [
             Mutant("keepdims lost", (("keepdims=True", "keepdims=False"),), says="keepdims=True"),
             Mutant("the mean", (("g = g.sum(axis=tuple(range(lead)))", "g = g.mean(axis=tuple(range(lead)))"),
                                 ("return g.sum(axis=stretched", "return g.mean(axis=stretched")), says="the mean"),
+            Mutant("leading axes kept", (("g = g.sum(axis=tuple(range(lead)))",
+                                          "g = g.sum(axis=tuple(range(lead)), keepdims=True)"),),
+                   says="Sum the leading axes away"),
+            Mutant("stretched axes not offset by the leading ones", (
+                ("    g = g.sum(axis=tuple(range(lead)))  # the axes broadcasting put in front\n"
+                 "    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)\n"
+                 "    return g.sum(axis=stretched, keepdims=True)  # stretched axes stay, as length 1",
+                 "    axes = tuple(range(lead)) + tuple(i for i, n in enumerate(shape) if n == 1)\n"
+                 "    return g.sum(axis=axes, keepdims=True).reshape(shape)"),), says="add the number of leading axes"),
         ),
     ),
     Exercise(
@@ -359,11 +448,14 @@ EXERCISES = [
         name="topological_order", signature="topological_order(root)",
         starter=TOPOLOGICAL_ORDER_STARTER, solution=TOPOLOGICAL_ORDER, test=test_topological_order,
         what="each node once, each after its parents and root last, for a leaf, a node used twice, a diamond and a "
-             "diamond with a long side, and a chain deeper than Python's recursion limit",
+             f"diamond with a long side; {DIAMONDS} diamonds stacked (2**{DIAMONDS} paths) with a few readings of "
+             "each node's parents, not one per path; and a chain deeper than Python's recursion limit",
         hints=("Depth first: a node goes into the list only after all of its parents are in it.",
                "Without recursion, keep your own stack of (node, parents_done) pairs: pop one; if its parents are "
                "done, append it; if not, and it is new, push it back marked done, then push its parents.",
-               "A set of the nodes visited so far keeps each node to one entry, however many nodes use it."),
+               "A set of the nodes visited so far keeps each node to one entry, however many nodes use it. Check "
+               "it before you push a node's parents, not only before you append: a node reached along many paths "
+               "must be expanded once, not once per path."),
         mutants=(
             Mutant("recursive", (("""    order, visited = [], set()
     stack = [(root, False)]  # (node, parents done?): our stack, not Python's
@@ -407,6 +499,16 @@ EXERCISES = [
                                           (" for p in v.parents if p not in visited)", " for p in v.parents)")),
                    says="appears 2 times"),
             Mutant("root first", (("    return order\n", "    return order[::-1]\n"),), says="in reverse"),
+            Mutant("every path walked", (("""        if parents_done:
+            order.append(v)  # every parent of v is in order by now
+        elif v not in visited:
+            visited.add(v)
+""", """        if parents_done:
+            if v not in visited:  # listed once, but expanded once per path that reaches it
+                visited.add(v)
+                order.append(v)
+        else:
+"""), (" for p in v.parents if p not in visited)", " for p in v.parents)")), says="doubles with each diamond"),
         ),
     ),
     Exercise(
