@@ -90,7 +90,17 @@ def _uncached(fn: Callable) -> Callable:
 
 def computations() -> dict[str, Callable[[], object]]:
     """Each page's computations, at a size a test affords, called without any cache."""
-    from dlfs.book import backprop, gradient_check, gradient_descent, gradients, learning, numerical_diff, training
+    from dlfs.book import (
+        backprop,
+        gradient_check,
+        gradient_descent,
+        gradients,
+        learning,
+        making_training_work,
+        numerical_diff,
+        optimizers_and_regularization,
+        training,
+    )
 
     return {
         "numerical_diff.slopes_at_one": lambda: numerical_diff.slopes_at_one(0.5),
@@ -113,6 +123,14 @@ def computations() -> dict[str, Callable[[], object]]:
         "training.gradient_costs": lambda: {k: v for k, v in _uncached(training.gradient_costs)(
             hidden_sizes=(1, 2), measure_numerical_up_to=0).items() if k in ("params", "loss_evaluations",
                                                                               "multiply_adds", "hidden")},
+        "making_training_work.gradient_rms": lambda: making_training_work.gradient_rms("sigmoid", depth=3),
+        "making_training_work.overfit_tiny_batch": lambda: making_training_work.overfit_tiny_batch(iters=10),
+        "making_training_work.watch": lambda: _uncached(making_training_work.watch)(1.0, iters=20),
+        "making_training_work.lr_range_test": lambda: _uncached(making_training_work.lr_range_test)(iters=20),
+        "optimizers_and_regularization.batch_norm_run":
+            lambda: _uncached(optimizers_and_regularization.batch_norm_run)(0.01, True, iters=20),
+        "optimizers_and_regularization.dropout_run":
+            lambda: _uncached(optimizers_and_regularization.dropout_run)(epochs=5),
     }
 
 

@@ -180,7 +180,8 @@ def watch(lr: float, iters: int = 300, seed: int = 0) -> dict[str, Any]:
         for key in net.params:
             net.params[key] -= lr * grads[key]
     net.predict(x[:1000])  # each Relu keeps its mask, True where its input was > 0
-    dead = sum(int(np.sum(~layer.mask.any(axis=0))) for layer in net.layers.values() if isinstance(layer, Relu))
+    masks = [layer.mask for layer in net.layers.values() if isinstance(layer, Relu) and layer.mask is not None]
+    dead = sum(int(np.sum(~mask.any(axis=0))) for mask in masks)
     return {"loss": losses, "update_ratio": np.array(ratios), "dead": dead}
 # --8<-- [end:watch]
 

@@ -1,4 +1,6 @@
-"""Exercises of chapter 8, "Making training work: initialization and vanishing gradients" (``docs/making-training-work.md``).
+"""Exercises of chapter 8, "Making training work: initialization and vanishing gradients".
+
+The page is ``docs/making-training-work.md``.
 
 `starting-loss` and `glorot-std` ask for an expression the page derives,
 checked against what it must equal: the cross-entropy of a uniform softmax
@@ -102,7 +104,8 @@ def test_per_unit_spread(per_unit_spread: Any) -> None:
 
     rng = np.random.default_rng(60)
     # units with offsets of their own, as a sigmoid layer's: the pooled spread counts the offsets too
-    cases = [("activations of shape (200, 4)", rng.normal(size=(200, 4)) * [0.1, 0.2, 0.05, 0.3] + [0.1, 0.5, 0.9, 0.3]),
+    offsets = rng.normal(size=(200, 4)) * [0.1, 0.2, 0.05, 0.3] + [0.1, 0.5, 0.9, 0.3]
+    cases = [("activations of shape (200, 4)", offsets),
              ("activations of shape (5, 7)", rng.uniform(size=(5, 7))),
              ("activations of shape (3, 1)", rng.normal(size=(3, 1))),
              ("two units, each constant over three inputs", np.array([[0.1, 0.9]] * 3))]
@@ -291,7 +294,8 @@ EXERCISES = [
             Mutant("the fan-in rule", (("np.sqrt(2 / (n_in + n_out))", "np.sqrt(1 / n_in)"),), says="fan-in rule"),
             Mutant("the variance", (("np.sqrt(2 / (n_in + n_out))", "2 / (n_in + n_out)"),), says="the variance"),
             Mutant("the sum", (("np.sqrt(2 / (n_in + n_out))", "np.sqrt(1 / (n_in + n_out))"),), says="not their sum"),
-            Mutant("the average of the variances", (("np.sqrt(2 / (n_in + n_out))", "np.sqrt((1 / n_in + 1 / n_out) / 2)"),),
+            Mutant("the average of the variances",
+                   (("np.sqrt(2 / (n_in + n_out))", "np.sqrt((1 / n_in + 1 / n_out) / 2)"),),
                    says="average of the two variances"),
         ),
     ),
