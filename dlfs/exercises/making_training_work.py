@@ -26,8 +26,8 @@ import numpy as np
 
 
 def starting_loss(C):
-    """The cross-entropy loss, averaged over the examples, of a network whose softmax gives
-    each of its C classes the same probability.
+    """The starting loss: the mean cross-entropy of a network whose softmax
+    gives each of its C classes the same probability.
 
     It is the same for every batch and depends on C alone: derive it, and
     return it as an expression of C.
@@ -40,8 +40,8 @@ import numpy as np
 
 
 def starting_loss(C):
-    """The loss of a network that gives each of its C classes the probability 1 / C."""
-    # each example's cross-entropy is -log(the probability of its label) = -log(1 / C)
+    """The loss of a network that gives each of its C classes 1 / C."""
+    # each example's loss is -log(the probability of its label) = -log(1 / C)
     return np.log(C)
 '''
 
@@ -140,11 +140,12 @@ import numpy as np
 
 
 def glorot_std(n_in, n_out):
-    """The standard deviation of Glorot and Bengio's initial weights for a layer of n_in inputs and n_out outputs.
+    """The standard deviation of Glorot and Bengio's initial weights.
 
-    The forward pass keeps its scale when n_in * sigma**2 = 1, the backward
-    pass when n_out * sigma**2 = 1; their rule is the compromise between
-    the two that the page derives. Return sigma, not its square.
+    The layer has n_in inputs and n_out outputs. The forward pass keeps
+    its scale when n_in * sigma**2 = 1, the backward pass when
+    n_out * sigma**2 = 1; their rule is the compromise between the two
+    that the page derives. Return sigma, not its square.
     """
     raise NotImplementedError("not implemented yet")
 '''

@@ -350,7 +350,7 @@ def batch_norm_forward(x, gamma, beta, eps=1e-6):
     \"\"\"Batch normalization of a batch x of shape (N, D), in training mode.\"\"\"
     mu = x.mean(axis=0)  # one mean per feature, over the N examples of the batch
     var = ((x - mu) ** 2).mean(axis=0)  # the batch's own variance: divided by N
-    xn = (x - mu) / np.sqrt(var + eps)  # eps keeps a feature with one value from dividing by 0
+    xn = (x - mu) / np.sqrt(var + eps)  # eps: a constant feature must not divide by 0
     return gamma * xn + beta
 """
 
