@@ -12,6 +12,8 @@ same network.
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,15 +27,21 @@ from dlfs.multilayer import MultiLayerNet, init_scale
 from dlfs.optim import SGD
 from dlfs.train import History, minibatches, train
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from matplotlib.figure import Figure
-
 HIDDEN = (50, 50, 50, 50)
 INITS: dict[str, float | str] = {"std 1": 1.0, "std 0.01": 0.01, "Xavier": "xavier", "He": "he"}
 # for SGD on this network and a budget of 300 steps
 LEARNING_RATES = {"too low": 0.001, "low": 0.01, "right": 0.1, "too high": 1.0}
+
+
+def mnist_10k() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The first 10,000 training images and the first 1,000 test images, float64."""
+    x, t = train_set(slice(0, 10_000))
+    x_test, t_test = test_set(slice(0, 1000))
+    return x, t, x_test, t_test
+# --8<-- [end:imports]
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 # --8<-- [start:activations]
@@ -74,13 +82,6 @@ def per_unit_spread(a: np.ndarray) -> float:
     """
     return float(a.std(axis=0).mean())
 # --8<-- [end:activations]
-
-
-def mnist_10k() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The first 10,000 training images and the first 1,000 test images, float64."""
-    x, t = train_set(slice(0, 10_000))
-    x_test, t_test = test_set(slice(0, 1000))
-    return x, t, x_test, t_test
 
 
 # --8<-- [start:mnist_run]

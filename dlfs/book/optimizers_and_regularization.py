@@ -11,6 +11,8 @@ every draw is seeded.
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,16 +28,15 @@ from dlfs.numerical import numerical_gradient
 from dlfs.optim import SGD, AdaGrad, Adam, Momentum, Optimizer, RMSprop
 from dlfs.train import History, minibatches, split_validation, train
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from matplotlib.figure import Figure
-
 OPTIMIZERS = {"SGD": (SGD, 0.01), "Momentum": (Momentum, 0.01), "AdaGrad": (AdaGrad, 0.01),
               "RMSprop": (RMSprop, 0.001), "Adam": (Adam, 0.001)}  # the book's learning rates (RMSprop: Adam's)
 BN_SCALES = (1.0, 0.1, 0.01)  # the initial weights' standard deviations of the batch normalization runs
 WEIGHT_DECAYS = (0.0, 0.01, 0.03, 0.1)  # the lambdas of overfit that the page shows
 DROPOUT_RATIO = 0.1
+# --8<-- [end:imports]
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 # --8<-- [start:paths]
