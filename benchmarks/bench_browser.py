@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "bench_browser.json"
 ESTIMATES = ROOT / "browser" / "check-seconds.json"
 PAGES = ["index", "numerical-diff", "gradients", "gradient-descent", "learning", "backprop", "gradient-check",
-         "training", "making-training-work",
+         "training", "making-training-work", "optimizers-and-regularization",
          "autograd"]
 NATIVE = """
 import json, sys, time

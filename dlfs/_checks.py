@@ -91,6 +91,7 @@ def check_labels(t: np.ndarray, n: int, n_classes: int, name: str = "t") -> np.n
 # --8<-- [end:checks]
 
 
+# --8<-- [start:either]
 def either(value: T | None, book_value: T | None, name: str, book_name: str, default: T | None = None) -> T:
     """Return whichever of an argument and its book's name was given; both, or neither without a default, is an error.
 
@@ -107,3 +108,4 @@ def either(value: T | None, book_value: T | None, name: str, book_name: str, def
             raise TypeError(f"{name} is missing (the book calls it {book_name})")
         return default
     return value
+# --8<-- [end:either]

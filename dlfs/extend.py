@@ -1,7 +1,8 @@
 """`MultiLayerNet` with batch normalization and dropout: the book's `MultiLayerNetExtend`.
 
-Chapter "Making training work" (``docs/making-training-work.md``) uses it
-for batch normalization and for dropout against overfitting. Each hidden
+Chapter "Optimizers, normalization and regularization"
+(``docs/optimizers-and-regularization.md``) uses it for batch normalization
+and for dropout against overfitting. Each hidden
 layer is Affine -> BatchNorm (optional) -> activation -> Dropout (optional);
 the last is Affine -> softmax, as in `dlfs.multilayer.MultiLayerNet`, whose
 initialization, weight decay, seed and dtype rules it keeps: with neither

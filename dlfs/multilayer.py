@@ -1,7 +1,9 @@
 """A network of any depth, with a principled initial scale and weight decay.
 
 Chapter "Making training work" (``docs/making-training-work.md``) uses it to
-study initialization, vanishing gradients, optimizers and overfitting.
+study initialization and vanishing gradients, and chapter "Optimizers,
+normalization and regularization" (``docs/optimizers-and-regularization.md``)
+the optimizers and overfitting.
 `MultiLayerNet` is `dlfs.nets.TwoLayerNet` with a list of hidden layers: the
 same ``params`` (``W1, b1, W2, b2, W3, b3, ...``), the same gradient methods,
 dtype and seed rules, so `dlfs.train.train` and `dlfs.gradcheck.gradient_check`
@@ -26,10 +28,13 @@ from dlfs.nets import ACTIVATIONS, DTYPES, TwoLayerNet
 def init_scale(weight_init_std: float | str, n_in: int) -> float:
     """The standard deviation of a layer's initial weights, for `n_in` inputs.
 
-    A number is used as it is. ``"xavier"`` (also ``"sigmoid"``) gives
-    ``sqrt(1 / n_in)``, which keeps the variance of a layer's output equal to
-    that of its inputs; ``"he"`` (also ``"relu"``) gives ``sqrt(2 / n_in)``,
-    which does the same for ReLU, whose output is zero half the time.
+    A number is used as it is. ``"xavier"`` gives ``sqrt(1 / n_in)``, which
+    keeps the variance of a layer's output equal to that of its inputs when
+    they have mean 0; ``"he"`` gives ``sqrt(2 / n_in)``, which does the same
+    for ReLU, whose output is zero half the time. ``"sigmoid"`` and
+    ``"relu"`` are the book's names for the two, accepted so that its
+    scripts run: the book pairs Xavier with the sigmoid, which suits it
+    poorly (its outputs have mean 0.5).
 
     Examples
     --------
@@ -38,7 +43,7 @@ def init_scale(weight_init_std: float | str, n_in: int) -> float:
     """
     if isinstance(weight_init_std, str):
         name = weight_init_std.lower()
-        if name in ("xavier", "sigmoid"):
+        if name in ("xavier", "sigmoid"):  # "sigmoid": the book's pairing, not a recommendation
             return float(np.sqrt(1.0 / n_in))
         if name in ("he", "relu"):
             return float(np.sqrt(2.0 / n_in))

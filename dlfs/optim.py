@@ -2,9 +2,10 @@
 
 Chapter "Gradient descent" (``docs/gradient-descent.md``) uses
 `gradient_descent`; chapter "Training on MNIST" (``docs/training.md``) uses
-`SGD`; chapter "Making training work" (``docs/making-training-work.md``)
-derives `Momentum`, `AdaGrad` and `Adam` and compares them; `Nesterov` and
-`RMSprop` complete the book's set. Every optimizer
+`SGD`; chapter "Optimizers, normalization and regularization"
+(``docs/optimizers-and-regularization.md``) derives `Momentum`, `AdaGrad`,
+`RMSprop` and `Adam` and compares them; `Nesterov` completes the book's
+set. Every optimizer
 has one method, ``update(params, grads)``, which writes the new values into
 the arrays of `params` in place.
 """

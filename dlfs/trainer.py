@@ -1,8 +1,10 @@
 """The book's `Trainer` and its two helpers, `shuffle_dataset` and `smooth_curve`.
 
-Chapter "Making training work" (``docs/making-training-work.md``) trains
-with `dlfs.train.train`; `Trainer` is the book's chapter 6 interface to the
-same loop (``Trainer(network, x_train, t_train, x_test, t_test, epochs=...,
+Chapters "Making training work" (``docs/making-training-work.md``) and
+"Optimizers, normalization and regularization"
+(``docs/optimizers-and-regularization.md``) train with `dlfs.train.train`;
+`Trainer` is the book's chapter 6 interface to the same loop
+(``Trainer(network, x_train, t_train, x_test, t_test, epochs=...,
 optimizer='sgd', optimizer_param={'lr': 0.01}).train()``), so the book's
 scripts run unchanged. It differs from the book's in two ways, both
 stated in its docstring: batches come from a seeded generator, and each

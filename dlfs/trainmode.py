@@ -1,6 +1,7 @@
 """The two layers that act differently in training and in inference: batch normalization and dropout.
 
-Chapter "Making training work" (``docs/making-training-work.md``) uses them
+Chapter "Optimizers, normalization and regularization"
+(``docs/optimizers-and-regularization.md``) checks them and uses them
 through `dlfs.extend.MultiLayerNetExtend`; `dlfs.layers` exports them with
 the other layers. They follow the layer protocol, with the book's extra
 argument: ``forward(x, train_flg=True)``. In training (``train_flg=True``)

@@ -24,7 +24,7 @@ from pathlib import Path
 from dlfs.download import atomic_file
 
 CHAPTERS = ["index", "numerical-diff", "gradients", "gradient-descent", "learning", "backprop", "gradient-check",
-            "training", "making-training-work",
+            "training", "making-training-work", "optimizers-and-regularization",
             "autograd"]
 TIMEOUT = 1_800_000  # ms for one chapter's check, on a busy machine
 

@@ -97,7 +97,9 @@ def computations() -> dict[str, Callable[[], object]]:
         gradient_descent,
         gradients,
         learning,
+        making_training_work,
         numerical_diff,
+        optimizers_and_regularization,
         training,
     )
 
@@ -128,6 +130,14 @@ def computations() -> dict[str, Callable[[], object]]:
                                                                               "multiply_adds", "hidden")},
         "autograd.diamond": autograd.diamond,
         "autograd.short_and_long": autograd.short_and_long,
+        "making_training_work.gradient_rms": lambda: making_training_work.gradient_rms("sigmoid", depth=3),
+        "making_training_work.overfit_tiny_batch": lambda: making_training_work.overfit_tiny_batch(iters=10),
+        "making_training_work.watch": lambda: _uncached(making_training_work.watch)(1.0, iters=20),
+        "making_training_work.lr_range_test": lambda: _uncached(making_training_work.lr_range_test)(iters=20),
+        "optimizers_and_regularization.batch_norm_run":
+            lambda: _uncached(optimizers_and_regularization.batch_norm_run)(0.01, True, iters=20),
+        "optimizers_and_regularization.dropout_run":
+            lambda: _uncached(optimizers_and_regularization.dropout_run)(epochs=5),
     }
 
 

@@ -26,7 +26,7 @@ from tests.verification import results
 ROOT = Path(__file__).resolve().parents[1]
 LOAD = 180_000  # ms: Python's first start, on a busy machine
 CHAPTERS = ["numerical-diff", "gradients", "gradient-descent", "learning", "backprop", "gradient-check",
-            "training", "making-training-work",
+            "training", "making-training-work", "optimizers-and-regularization",
             "autograd"]
 
 
@@ -219,7 +219,7 @@ def test_chapters_are_shared_out_to_lanes_of_about_equal_time() -> None:
 
 # what each chapter reads: MNIST only where its code does, matplotlib only where it draws
 READS_MNIST = {"learning", "backprop", "gradient-check", "training", "making-training-work",
-               "autograd"}
+               "optimizers-and-regularization", "autograd"}
 DRAWS = {"gradients"}
 
 

@@ -150,11 +150,7 @@ WITH_DLFS = textwrap.dedent("""
 
 # Pages whose shown code does not paste yet: each one's own helper fixes it. Once a page passes,
 # this test fails (strict xfail) until its entry here is removed.
-NOT_YET_COPYABLE = {
-    "making-training-work.md": "dlfs/book/making_training_work.py shows `@cached` and its constants without "
-                               "them; dlfs/multilayer.py uses `either`, which no page shows",
-    "autograd.md": "pasted after chapter 8, which fails",
-}
+NOT_YET_COPYABLE: dict[str, str] = {}
 
 
 def chapter_params() -> list:

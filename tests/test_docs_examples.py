@@ -19,7 +19,7 @@ PAGES = sorted(p.relative_to(ROOT).as_posix() for p in DOCS.rglob("*.md")) + ["R
 CHAPTERS = [
     "docs/numerical-diff.md", "docs/gradients.md", "docs/gradient-descent.md",
     "docs/learning.md", "docs/backprop.md", "docs/gradient-check.md", "docs/training.md",
-    "docs/making-training-work.md",
+    "docs/making-training-work.md", "docs/optimizers-and-regularization.md",
     "docs/autograd.md",
 ]  # the pages with a module of their own in dlfs/book/ (dlfs.book.PAGES), in reading order
 # Each chapter must keep at least this many runnable examples (a doctest block

@@ -12,7 +12,7 @@ import pytest
 
 from dlfs.exercises import EXERCISES, check, check_source
 from dlfs.exercises.core import Exercise, Failure
-from dlfs.exercises.making_training_work import ADAM
+from dlfs.exercises.optimizers_and_regularization import ADAM
 from dlfs.exercises.training import CAPSTONE, TRAIN, AssembledTwoLayerNet
 
 PAPER_ADAM = '''\

@@ -39,6 +39,7 @@ PAGES = (
     "gradient-check",
     "training",
     "making-training-work",
+    "optimizers-and-regularization",
     "autograd",
 )
 

@@ -1,15 +1,19 @@
-"""Chapter 8, "Making training work" (``docs/making-training-work.md``).
+"""Chapter 8, "Making training work: initialization and vanishing gradients" (``docs/making-training-work.md``).
 
 The starting loss, initialization and the spread of activations, vanishing
-gradients, the optimizers on a toy function and on MNIST, overfitting, weight
-decay, validation and a small random search. The MNIST experiments train
-`dlfs.multilayer.MultiLayerNet` (784-50-50-50-50-10 unless said otherwise)
-in float64 on the first 10,000 training images, at sizes a site build
-affords; every draw is seeded.
+gradients, and reading a training run (a tiny batch overfitted, learning
+rates too low and too high, the size of the updates, a learning-rate range
+test). The MNIST experiments train `dlfs.multilayer.MultiLayerNet`
+(784-50-50-50-50-10 unless said otherwise) in float64 on the first 10,000
+training images with plain SGD, at sizes a site build affords; every draw
+is seeded. Chapter 9 (`dlfs.book.optimizers_and_regularization`) trains the
+same network.
 """
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,19 +22,26 @@ from dlfs.book.cache import cached
 from dlfs.book.data import test_set, train_set
 from dlfs.book.style import new_figure
 from dlfs.functions import relu, sigmoid
+from dlfs.layers import Relu
 from dlfs.multilayer import MultiLayerNet, init_scale
-from dlfs.optim import SGD, AdaGrad, Adam, Momentum, Optimizer
-from dlfs.train import History, split_validation, train
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from matplotlib.figure import Figure
+from dlfs.optim import SGD
+from dlfs.train import History, minibatches, train
 
 HIDDEN = (50, 50, 50, 50)
 INITS: dict[str, float | str] = {"std 1": 1.0, "std 0.01": 0.01, "Xavier": "xavier", "He": "he"}
-WEIGHT_DECAYS = (0.0, 0.01, 0.03, 0.1)  # the lambdas of overfit that the page shows
-OPTIMIZERS = {"SGD": (SGD, 0.01), "Momentum": (Momentum, 0.01), "AdaGrad": (AdaGrad, 0.01), "Adam": (Adam, 0.001)}
+# for SGD on this network and a budget of 300 steps
+LEARNING_RATES = {"too low": 0.001, "low": 0.01, "right": 0.1, "too high": 1.0}
+
+
+def mnist_10k() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The first 10,000 training images and the first 1,000 test images, float64."""
+    x, t = train_set(slice(0, 10_000))
+    x_test, t_test = test_set(slice(0, 1000))
+    return x, t, x_test, t_test
+# --8<-- [end:imports]
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 # --8<-- [start:activations]
@@ -73,29 +84,18 @@ def per_unit_spread(a: np.ndarray) -> float:
 # --8<-- [end:activations]
 
 
-def mnist_10k() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The first 10,000 training images and the first 1,000 test images, float64."""
-    x, t = train_set(slice(0, 10_000))
-    x_test, t_test = test_set(slice(0, 1000))
-    return x, t, x_test, t_test
-
-
 # --8<-- [start:mnist_run]
 @cached
-def mnist_curve(weight_init_std: float | str = "he", optimizer: str = "SGD", iters: int = 300,
-                seed: int = 0) -> History:
-    """Train ``MultiLayerNet(784, [50, 50, 50, 50], 10)`` for `iters` steps of batch 100.
+def mnist_curve(weight_init_std: float | str = "he", iters: int = 300, seed: int = 0) -> History:
+    """Train ``MultiLayerNet(784, [50, 50, 50, 50], 10)`` for `iters` steps of SGD, batch 100, lr 0.01.
 
-    `weight_init_std` as for `MultiLayerNet`; `optimizer` one of ``OPTIMIZERS``
-    with its learning rate there (SGD, Momentum and AdaGrad 0.01, Adam 0.001,
-    the book's). Accuracy is measured at the end, on the 10,000 training
-    images and 1,000 test images.
+    `weight_init_std` as for `MultiLayerNet`. Accuracy is measured at the
+    end, on the 10,000 training images and 1,000 test images.
     """
     x, t, x_test, t_test = mnist_10k()
-    kind, lr = OPTIMIZERS[optimizer]
     net = MultiLayerNet(784, list(HIDDEN), 10, weight_init_std, seed=seed)
-    return train(net, x, t, x_test, t_test, iters=iters, batch_size=100, lr=lr, optimizer=kind(lr=lr),
-                 seed=seed, eval_every=iters, progress=False)
+    return train(net, x, t, x_test, t_test, iters=iters, batch_size=100, lr=0.01, seed=seed,
+                 eval_every=iters, progress=False)
 # --8<-- [end:mnist_run]
 
 
@@ -111,130 +111,119 @@ def zero_init_symmetry(iters: int = 100) -> dict[str, Any]:
 # --8<-- [end:symmetry]
 
 
-# --8<-- [start:gradient_norms]
-def gradient_norms(activation: str, depth: int = 10, width: int = 50) -> np.ndarray:
-    """The norm of each weight matrix's gradient, input layer first, for one batch of 100 images.
+# --8<-- [start:gradient_rms]
+def rms(a: np.ndarray) -> float:
+    """The root mean square of the entries: a size that does not grow with the number of entries."""
+    return float(np.sqrt(np.mean(np.square(a))))
+
+
+def gradient_rms(activation: str, depth: int = 10, width: int = 50) -> np.ndarray:
+    """The RMS of each weight matrix's gradient, input layer first, for one batch of 100 images.
 
     ``MultiLayerNet(784, [width] * depth, 10)``, initialized by the rule the
-    book pairs with `activation` (Xavier for sigmoid, He for ReLU), on the
-    first 100 training images.
+    book's scripts pair with `activation` (Xavier for sigmoid, He for ReLU),
+    on the first 100 training images.
     """
     x, t = train_set(slice(0, 100))
     rule = "xavier" if activation == "sigmoid" else "he"
     net = MultiLayerNet(784, [width] * depth, 10, rule, activation=activation, seed=0)
     grads = net.gradient(x, t)
-    return np.array([np.linalg.norm(grads[f"W{i}"]) for i in range(1, depth + 2)])
-# --8<-- [end:gradient_norms]
+    return np.array([rms(grads[f"W{i}"]) for i in range(1, depth + 2)])
+# --8<-- [end:gradient_rms]
 
 
-# --8<-- [start:paths]
-def toy(p: np.ndarray) -> float:
-    """``x**2 / 20 + y**2``: twenty times steeper along y than along x."""
-    return float(p[0] ** 2 / 20 + p[1] ** 2)
+# --8<-- [start:tiny_batch]
+def overfit_tiny_batch(weight_init_std: float | str = "he", activation: str = "relu", n: int = 20,
+                       iters: int = 100, lr: float = 0.1, seed: int = 0) -> dict[str, float]:
+    """Gradient descent on the first `n` training images only, the whole batch at every step.
 
-
-def toy_gradient(p: np.ndarray) -> np.ndarray:
-    return np.array([p[0] / 10, 2 * p[1]])
-
-
-def optimizer_paths(steps: int = 30, start: tuple[float, float] = (-7.0, 2.0)) -> dict[str, np.ndarray]:
-    """Every point each optimizer visits on `toy` from `start`, with the book's learning rates."""
-    settings: dict[str, Optimizer] = {"SGD": SGD(lr=0.95), "Momentum": Momentum(lr=0.1),
-                                      "AdaGrad": AdaGrad(lr=1.5), "Adam": Adam(lr=0.3)}
-    paths = {}
-    for name, optimizer in settings.items():
-        params = {"p": np.array(start)}
-        path = [params["p"].copy()]
-        for _ in range(steps):
-            optimizer.update(params, {"p": toy_gradient(params["p"])})
-            path.append(params["p"].copy())
-        paths[name] = np.array(path)
-    return paths
-# --8<-- [end:paths]
-
-
-# --8<-- [start:overfit]
-def small_split(seed: int = 0) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """The 300 training and 1,000 validation images of the small experiments: ``(x, t), (x_val, t_val)``.
-
-    ``split_validation`` of the first 1,300 training images, exactly as
-    ``train(net, x[:1300], t[:1300], val_size=1000, seed=seed)`` carves them,
-    in the same order: `overfit`, `early_stopping` and `random_search` all
-    train on these 300 images.
-    """
-    x, t, _, _ = mnist_10k()
-    return split_validation(x[:1300], t[:1300], 1000, seed)
-
-
-@cached
-def overfit(weight_decay_lambda: float = 0.0, epochs: int = 200, seed: int = 0) -> History:
-    """Train on only 300 images for `epochs` epochs: accuracy on them and on 1,000 test images.
-
-    ``MultiLayerNet(784, [50, 50, 50, 50], 10, "he")`` with `weight_decay_lambda`,
-    on the 300 images of `small_split`; SGD at 0.01, batches of 100;
-    accuracy every 5 epochs (15 steps).
-    """
-    (x, t), _ = small_split(seed)
-    _, _, x_test, t_test = mnist_10k()
-    net = MultiLayerNet(784, list(HIDDEN), 10, "he", weight_decay_lambda=weight_decay_lambda, seed=seed)
-    per_epoch = len(x) // 100
-    return train(net, x, t, x_test, t_test, iters=epochs * per_epoch, batch_size=100,
-                 lr=0.01, seed=seed, eval_every=5 * per_epoch, progress=False)
-# --8<-- [end:overfit]
-
-
-# --8<-- [start:early_stopping]
-@cached
-def early_stopping(patience: int = 5, seed: int = 0) -> dict[str, Any]:
-    """`overfit`'s run, watched on 1,000 validation images and stopped early; then the test set, once.
-
-    ``train`` carves the validation images out of the first 1,300 and trains
-    on the other 300, the images of `small_split`, in the same order and with
-    the same initial weights as ``overfit(0)``: the same run, step for step,
-    until it stops. No test accuracy is measured during training. Returns the
-    ``history`` and ``test_acc``, the accuracy on the 1,000 test images of
-    the parameters that ``train`` put back.
+    A network that works drives the loss on so few images toward 0. Returns
+    the loss before and after, the accuracy on the `n` images, and, for the
+    record, on the 1,000 test images.
     """
     x, t, x_test, t_test = mnist_10k()
+    x, t = x[:n], t[:n]
+    net = MultiLayerNet(784, list(HIDDEN), 10, weight_init_std, activation=activation, seed=seed)
+    optimizer = SGD(lr=lr)
+    start = net.loss(x, t)
+    for _ in range(iters):
+        optimizer.update(net.params, net.gradient(x, t))
+    return {"start": start, "loss": net.loss(x, t), "train_acc": net.accuracy(x, t),
+            "test_acc": net.accuracy(x_test, t_test)}
+# --8<-- [end:tiny_batch]
+
+
+# --8<-- [start:watch]
+@cached
+def watch(lr: float, iters: int = 300, seed: int = 0) -> dict[str, Any]:
+    """`mnist_curve`'s run (He, SGD, batch 100) at learning rate `lr`, watched at every step.
+
+    Returns ``loss``, the loss of each batch before its step, and
+    ``update_ratio``, an array of shape (steps, weight matrices): the size of
+    each weight matrix's step relative to the size of the matrix,
+    ``||lr * dW|| / ||W||``; and ``dead``, how many of the 200 hidden units
+    output 0 for every one of the first 1,000 images at the end. Stops early
+    if the loss is no longer finite.
+    """
+    x, t, _, _ = mnist_10k()
     net = MultiLayerNet(784, list(HIDDEN), 10, "he", seed=seed)
-    history = train(net, x[:1300], t[:1300], iters=600, batch_size=100, lr=0.01, seed=seed,
-                    eval_every=15, val_size=1000, patience=patience, progress=False)
-    return {"history": history, "test_acc": net.accuracy(x_test, t_test)}
-# --8<-- [end:early_stopping]
+    batches = minibatches(len(x), 100, np.random.default_rng(seed))
+    losses, ratios = [], []
+    for _ in range(iters):
+        batch = next(batches)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, grads = net.loss_and_gradient(x[batch], t[batch])
+        if not np.isfinite(loss):
+            break
+        losses.append(loss)
+        weights = [key for key in net.params if key.startswith("W")]
+        ratios.append([lr * np.linalg.norm(grads[key]) / np.linalg.norm(net.params[key]) for key in weights])
+        for key in net.params:
+            net.params[key] -= lr * grads[key]
+    net.predict(x[:1000])  # each Relu keeps its mask, True where its input was > 0
+    masks = [layer.mask for layer in net.layers.values() if isinstance(layer, Relu) and layer.mask is not None]
+    dead = sum(int(np.sum(~mask.any(axis=0))) for mask in masks)
+    return {"loss": losses, "update_ratio": np.array(ratios), "dead": dead}
+# --8<-- [end:watch]
 
 
-# --8<-- [start:search]
+# --8<-- [start:range_test]
 @cached
-def random_search(trials: int = 10, iters: int = 150, seed: int = 0) -> list[dict[str, float]]:
-    """Try `trials` random (learning rate, weight decay) pairs; score each on the validation set.
+def lr_range_test(start: float = 1e-3, stop: float = 10.0, iters: int = 100, seed: int = 0) -> dict[str, np.ndarray]:
+    """One short run whose learning rate grows by a constant factor each step, from `start` to `stop`.
 
-    The learning rate is drawn log-uniformly from 1e-3 to 1e-1, the weight
-    decay from 1e-5 to 1e-1. Each trial trains `overfit`'s network on the
-    300 images of `small_split` for `iters` steps and measures its accuracy
-    on the 1,000 validation images there. The test set is not touched.
+    The same network, data and batches as `watch`. Returns ``lr``, the rate
+    of each step, and ``loss``, the loss of its batch before the step; the
+    run stops early if the loss is no longer finite.
     """
     x, t, _, _ = mnist_10k()
-    rng = np.random.default_rng(seed)
-    results = []
-    for _ in range(trials):
-        lr, decay = 10 ** rng.uniform(-3, -1), 10 ** rng.uniform(-5, -1)
-        net = MultiLayerNet(784, list(HIDDEN), 10, "he", weight_decay_lambda=decay, seed=seed)
-        history = train(net, x[:1300], t[:1300], iters=iters, batch_size=100, lr=lr, seed=seed,
-                        eval_every=iters, val_size=1000, progress=False)
-        results.append({"lr": lr, "weight_decay": decay, "val_acc": history.val_acc[-1]})
-    return sorted(results, key=lambda r: -r["val_acc"])
+    net = MultiLayerNet(784, list(HIDDEN), 10, "he", seed=seed)
+    batches = minibatches(len(x), 100, np.random.default_rng(seed))
+    rates = start * (stop / start) ** (np.arange(iters) / (iters - 1))  # evenly spaced on a log scale
+    losses = []
+    for lr in rates:
+        batch = next(batches)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, grads = net.loss_and_gradient(x[batch], t[batch])
+        if not np.isfinite(loss):
+            break
+        losses.append(loss)
+        for key in net.params:
+            net.params[key] -= lr * grads[key]
+    return {"lr": rates[:len(losses)], "loss": np.array(losses)}
+# --8<-- [end:range_test]
 
 
-@cached
-def test_the_choice(iters: int = 150, seed: int = 0) -> dict[str, float]:
-    """Train once more with the best setting `random_search` found; only now measure the test set."""
-    best = random_search(iters=iters, seed=seed)[0]
-    x, t, x_test, t_test = mnist_10k()
-    net = MultiLayerNet(784, list(HIDDEN), 10, "he", weight_decay_lambda=best["weight_decay"], seed=seed)
-    history = train(net, x[:1300], t[:1300], x_test, t_test, iters=iters, batch_size=100, lr=best["lr"],
-                    seed=seed, eval_every=iters, val_size=1000, progress=False)
-    return best | {"test_acc": history.test_acc[-1]}
-# --8<-- [end:search]
+def smooth(values: list[float] | np.ndarray, n: int = 10) -> np.ndarray:
+    """The mean of each `n` consecutive values: a noisy curve's trend (``n - 1`` values shorter).
+
+    Examples
+    --------
+    >>> print(smooth([1.0, 3.0, 2.0, 6.0], n=2))
+    [2.  2.5 4. ]
+    """
+    v = np.asarray(values, dtype=np.float64)
+    return np.convolve(v, np.ones(n) / n, mode="valid")
 
 
 # ------------------------------------------------------------------ figures
@@ -295,88 +284,48 @@ def draw_activations_relu() -> Figure:
     return _draw_activations("relu")
 
 
-def _smooth(values: list[float], n: int = 20) -> np.ndarray:
-    v = np.asarray(values)
-    return np.convolve(v, np.ones(n) / n, mode="valid")
-
-
 def draw_init_mnist() -> Figure:
     fig, ax = new_figure(figsize=(7, 3.8))
     for label in ("std 0.01", "Xavier", "He"):
-        history = mnist_curve(INITS[label], "SGD")
-        ax.plot(np.arange(20, len(history.loss) + 1), _smooth(history.loss), label=label)
+        history = mnist_curve(INITS[label])
+        ax.plot(np.arange(20, len(history.loss) + 1), smooth(history.loss, 20), label=label)
     ax.set(title="784-50-50-50-50-10, ReLU, SGD lr 0.01: loss by initial scale",
            xlabel="iteration", ylabel="loss (mean over 20 batches)")
     ax.legend()
     return fig
 
 
-def draw_gradient_norms() -> Figure:
+def draw_gradient_rms() -> Figure:
     fig, ax = new_figure(figsize=(7, 3.8))
     for activation, label in [("sigmoid", "sigmoid, Xavier"), ("relu", "ReLU, He")]:
-        norms = gradient_norms(activation)
-        ax.plot(np.arange(1, len(norms) + 1), norms, "o-", label=label)
-    ax.set(yscale="log", title="Gradient norm per weight matrix, ten hidden layers of 50",
-           xlabel="weight matrix (1 = next to the input)", ylabel=r"$\|\partial L / \partial W_l\|$")
+        sizes = gradient_rms(activation)
+        ax.plot(np.arange(1, len(sizes) + 1), sizes, "o-", label=label)
+    ax.set(yscale="log", title="Gradient per weight matrix (RMS of its entries), ten hidden layers of 50",
+           xlabel="weight matrix (1 = next to the input)", ylabel=r"RMS of $\partial L / \partial W_l$")
     ax.legend()
     return fig
 
 
-def draw_optimizer_paths() -> Figure:
-    paths = optimizer_paths()
-    fig, axes = new_figure(2, 2, figsize=(9, 5.4), sharex=True, sharey=True)
-    gx, gy = np.meshgrid(np.linspace(-10, 10, 201), np.linspace(-5, 5, 101))
-    for ax, (name, path) in zip(axes.flat, paths.items()):
-        ax.contour(gx, gy, gx**2 / 20 + gy**2, levels=[0.25, 1, 2, 4, 8, 16], colors="lightgray", linewidths=0.8)
-        ax.plot(path[:, 0], path[:, 1], "o-", ms=3, lw=1, color="tab:red")
-        ax.plot(0, 0, "+", color="black", ms=10)
-        ax.set(title=name, xlim=(-10, 10), ylim=(-5, 5), xlabel="$x$", ylabel="$y$")
-        ax.label_outer()  # the shared axes are labeled once, where their ticks are
-    fig.suptitle(r"30 steps on $f(x, y) = x^2/20 + y^2$ from $(-7, 2)$", fontsize=10)
+def draw_learning_rates() -> Figure:
+    fig, (left, right) = new_figure(1, 2, figsize=(10, 3.9))
+    top = 3.2
+    for (label, lr), color in zip(LEARNING_RATES.items(), ("C0", "C1", "C2", "C3")):
+        loss = watch(lr)["loss"]
+        left.plot(np.arange(1, len(loss) + 1), np.minimum(loss, top), color=color, lw=0.6, alpha=0.35)
+        left.plot(np.arange(20, len(loss) + 1), smooth(loss, 20), color=color, lw=2, label=f"lr {lr:g} ({label})")
+    left.axhline(np.log(10), color="gray", ls=":", lw=1)
+    left.annotate("log 10", (300, np.log(10)), xytext=(0, 3), textcoords="offset points", ha="right",
+                  fontsize=8, color="gray")
+    left.set(ylim=(0, top), xlabel="iteration", ylabel="loss (clipped at 3.2)",
+             title="SGD, 300 steps: each batch's loss (thin), mean of 20 (thick)")
+    left.legend(fontsize=8, loc="lower left")
+    test = lr_range_test()
+    right.plot(test["lr"], np.minimum(test["loss"], top), color="C0", lw=0.6, alpha=0.5, label="each batch")
+    right.plot(test["lr"][9:], smooth(test["loss"]), color="C0", lw=2, label="mean of 10")
+    right.set(xscale="log", ylim=(0, top), xlabel="learning rate (it grows at every step)",
+              ylabel="loss (clipped at 3.2)", title="A learning-rate range test: 100 steps, 0.001 to 10")
+    right.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
-    return fig
-
-
-def draw_optimizer_mnist() -> Figure:
-    fig, ax = new_figure(figsize=(7, 3.8))
-    for name in OPTIMIZERS:
-        history = mnist_curve("he", name)
-        ax.plot(np.arange(20, len(history.loss) + 1), _smooth(history.loss), label=name)
-    ax.set(title="The same network, He initialization, 300 steps of batch 100",
-           xlabel="iteration", ylabel="loss (mean over 20 batches)")
-    ax.legend()
-    return fig
-
-
-def draw_overfitting() -> Figure:
-    fig, axes = new_figure(2, 2, figsize=(9, 6.4), sharex=True, sharey=True)
-    for ax, decay in zip(axes.flat, WEIGHT_DECAYS):
-        history = overfit(decay)
-        epochs = np.array(history.eval_iters) / 3
-        ax.plot(epochs, history.train_acc, "o-", ms=3, label="the 300 training images")
-        ax.plot(epochs, history.test_acc, "s--", ms=3, label="1,000 test images")
-        gap = history.train_acc[-1] - history.test_acc[-1]
-        ax.set(title=("no weight decay" if decay == 0 else f"weight decay $\\lambda = {decay}$")
-               + f": gap {gap:.3f} at the end", xlabel="epoch", ylabel="accuracy")
-        ax.label_outer()
-        ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def draw_search() -> Figure:
-    results = random_search()
-    fig, ax = new_figure(figsize=(6.4, 4))
-    points = ax.scatter([r["lr"] for r in results], [r["weight_decay"] for r in results],
-                        c=[r["val_acc"] for r in results], cmap="viridis", s=60, edgecolors="black",
-                        clip_on=False)
-    best = results[0]
-    ax.annotate(f"best: {best['val_acc']:.3f}", (best["lr"], best["weight_decay"]), xytext=(-8, 8),
-                textcoords="offset points", ha="right", fontsize=8)
-    # the whole ranges the trials are drawn from, not just where they fell
-    ax.set(xscale="log", yscale="log", xlim=(1e-3, 1e-1), ylim=(1e-5, 1e-1), xlabel="learning rate",
-           ylabel=r"weight decay $\lambda$", title="Random search: validation accuracy of each trial")
-    fig.colorbar(points, ax=ax, label="validation accuracy")
     return fig
 
 
@@ -384,9 +333,6 @@ FIGURES = {
     "making-training-work-activations-sigmoid.svg": draw_activations_sigmoid,
     "making-training-work-activations-relu.svg": draw_activations_relu,
     "making-training-work-init-mnist.svg": draw_init_mnist,
-    "making-training-work-gradient-norms.svg": draw_gradient_norms,
-    "making-training-work-optimizer-paths.svg": draw_optimizer_paths,
-    "making-training-work-optimizer-mnist.svg": draw_optimizer_mnist,
-    "making-training-work-overfitting.svg": draw_overfitting,
-    "making-training-work-search.svg": draw_search,
+    "making-training-work-gradient-rms.svg": draw_gradient_rms,
+    "making-training-work-learning-rates.svg": draw_learning_rates,
 }

@@ -36,14 +36,14 @@ from dlfs.exercises import (
     learning,
     making_training_work,
     numerical_diff,
+    optimizers_and_regularization,
     training,
 )
 from dlfs.exercises.core import NOT_IMPLEMENTED, Exercise, Failure, Mutant, Result, check_answer, run_source
 
 # each chapter's exercises, in the order of the book
 CHAPTERS = (numerical_diff, gradients, gradient_descent, learning, backprop, gradient_check, training,
-            making_training_work,
-            autograd)
+            making_training_work, optimizers_and_regularization, autograd)
 EXERCISES: dict[str, Exercise] = {e.id: e for module in CHAPTERS for e in module.EXERCISES}
 
 __all__ = ["EXERCISES", "NOT_IMPLEMENTED", "Exercise", "Failure", "Mutant", "Result", "check", "check_source"]

@@ -1,327 +1,191 @@
-"""Exercises of chapter 8, "Making training work" (``docs/making-training-work.md``).
+"""Exercises of chapter 8, "Making training work: initialization and vanishing gradients".
 
-The optimizers are run for a few steps on parameters of three shapes, with
-gradients of size 0.5 to 2 and either sign, beside `dlfs.optim`'s; each known
-mistake is recognized by running it too. `he-init` is checked on the
-statistics of a large draw, with a tolerance from the sampling error.
+The page is ``docs/making-training-work.md``.
+
+`starting-loss` and `glorot-std` ask for an expression the page derives,
+checked against what it must equal: the cross-entropy of a uniform softmax
+measured by `dlfs.functions.cross_entropy_error`, and the compromise between
+the forward and the backward conditions. `per-unit-spread` is compared with
+`dlfs.book.making_training_work.per_unit_spread` on activations of several
+shapes. `he-init` is checked on the statistics of a large draw, with a
+tolerance from the sampling error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from dlfs import optim
-from dlfs.exercises.core import Exercise, Failure, Mutant, array, call, where
-from dlfs.exercises.training import copy_params, learner_updates, optimizer_problem, reference_updates
+from dlfs.exercises.core import Exercise, Failure, Mutant, array, call, close, compare, number
 
-Run = list[dict[str, np.ndarray]]  # the parameters after each step
+# ------------------------------------------------------------------ starting-loss
 
-
-def worst(got: Run, expected: Run, start: dict[str, np.ndarray]) -> tuple[float, str]:
-    """The largest gap between two runs, and where: "after step 2, params['b1'][3]: 0.1234, expected 0.1233"."""
-    gap, text = 0.0, ""
-    for step, (g, e) in enumerate(zip(got, expected), start=1):
-        for key in e:
-            diff = np.abs(g[key] - e[key])
-            if np.isnan(g[key]).any():
-                i = tuple(int(k) for k in np.argwhere(np.isnan(g[key]))[0])
-                return np.inf, f"after step {step}, params[{key!r}]{where(i)} is nan"
-            if diff.max() > gap:
-                i = tuple(int(k) for k in np.unravel_index(int(np.argmax(diff)), diff.shape))
-                gap = float(diff.max())
-                text = (f"after step {step}, params[{key!r}]{where(i)}: {g[key][i]:.6g}, expected "
-                        f"{e[key][i]:.6g} (it started at {start[key][i]:.6g})")
-    return gap, text
-
-
-def manual_steps(params: dict[str, np.ndarray], grads_seq: list[dict[str, np.ndarray]],
-                 update: Callable[[dict[str, np.ndarray], np.ndarray, np.ndarray, int, int], np.ndarray]) -> Run:
-    """Params after each step of ``p = update(state, p, g, call, key_number)``: a known mistake, written out."""
-    params, history = copy_params(params), []
-    states: dict[str, dict[str, Any]] = {key: {} for key in params}
-    for n_call, grads in enumerate(grads_seq, start=1):
-        for k, key in enumerate(params):
-            params[key] = update(states[key], params[key], grads[key], n_call, k)
-        history.append(copy_params(params))
-    return history
-
-
-def check_optimizer(what: str, make: Callable[[], Any], reference: Any, mistakes: dict[str, Any],
-                    steps: int, tol: float, seed: int, also: Any = None, note: str = "") -> None:
-    """Run the learner's optimizer beside `reference` (and `also`, another accepted form); name a known mistake."""
-    start, grads_seq = optimizer_problem(seed, steps)
-    got = learner_updates(what, call(what, make), copy_params(start), grads_seq)
-    expected = reference_updates(reference, start, grads_seq)
-    gap, text = worst(got, expected, start)
-    if gap <= tol:
-        return
-    if also is not None and worst(got, reference_updates(also, start, grads_seq), start)[0] <= tol:
-        return
-    for message, update in mistakes.items():
-        with np.errstate(all="ignore"):
-            mistaken = manual_steps(start, grads_seq, update)
-        if worst(got, mistaken, start)[0] <= tol:
-            raise Failure(f"{what}: {message}")
-    raise Failure(f"{what}: {text}" + (f". {note}" if note else ""))
-
-
-# ------------------------------------------------------------------ momentum
-
-MOMENTUM_STARTER = '''\
+STARTING_LOSS_STARTER = '''\
 import numpy as np
 
 
-class Momentum:
-    """SGD with momentum: v = momentum * v - lr * grad, then params += v.
+def starting_loss(C):
+    """The starting loss: the mean cross-entropy of a network whose softmax
+    gives each of its C classes the same probability.
 
-    Keep one velocity per parameter (a dict, like params), starting at 0 and
-    kept from one call of update to the next. Write into the arrays of params.
+    It is the same for every batch and depends on C alone: derive it, and
+    return it as an expression of C.
     """
-
-    def __init__(self, lr=0.01, momentum=0.9):
-        self.lr, self.momentum = lr, momentum
-        self.v = {}
-
-    def update(self, params, grads):
-        raise NotImplementedError("not implemented yet")
+    raise NotImplementedError("not implemented yet")
 '''
 
-MOMENTUM = '''\
+STARTING_LOSS = '''\
 import numpy as np
 
 
-class Momentum:
-    """SGD with momentum: a velocity that every gradient pushes and that fades by momentum each step."""
-
-    def __init__(self, lr=0.01, momentum=0.9):
-        self.lr, self.momentum = lr, momentum
-        self.v = {}  # one velocity per parameter, kept between calls
-
-    def update(self, params, grads):
-        for key in params:
-            if key not in self.v:
-                self.v[key] = np.zeros_like(params[key])
-            self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
-            params[key] += self.v[key]  # in place: the layers hold these arrays
+def starting_loss(C):
+    """The loss of a network that gives each of its C classes 1 / C."""
+    # each example's loss is -log(the probability of its label) = -log(1 / C)
+    return np.log(C)
 '''
 
 
-def momentum_mistake(rule: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Any:
-    """A mistaken momentum step, with the velocity kept in `state`: v = rule(v, g); p + v."""
-    def update(state: dict[str, Any], p: np.ndarray, g: np.ndarray, n_call: int, k: int) -> np.ndarray:
-        state["v"] = rule(state.get("v", np.zeros_like(p)), g)
-        return p + state["v"]
-    return update
+def test_starting_loss(starting_loss: Any) -> None:
+    from dlfs.functions import cross_entropy_error
+
+    rng = np.random.default_rng(50)
+    for C in (10, 2, 3, 100, 1000):
+        what = f"starting_loss({C})"
+        got = number(what, call(what, starting_loss, C))
+        y = np.full((7, C), 1.0 / C)  # seven examples, every class equally likely
+        expected = cross_entropy_error(y, rng.integers(0, C, 7))
+        if close(got, expected, 1e-9):
+            continue
+        known = {
+            "the logarithm to base 10: the cross-entropy uses the natural logarithm, np.log": np.log10(C),
+            "1 / C, the probability each class gets: the loss is minus its logarithm": 1.0 / C,
+            "log(C) / C: that is the loss averaged over all N x C entries of t * log(y) instead of summed over "
+            "the classes and averaged over the examples, the slip the page shows": np.log(C) / C,
+            "negative: the loss is -log(1 / C), and -log of a probability is never below 0": -np.log(C),
+        }
+        for says, value in known.items():
+            if close(got, value, 1e-9):
+                raise Failure(f"{what} = {got:.4g} is {says}")
+        raise Failure(f"{what} = {got:.4g}, expected {expected:.4g}: the mean cross-entropy of a softmax that gives "
+                      f"each of the {C} classes 1 / {C}")
 
 
-def test_momentum(Momentum: Any) -> None:
-    lr, mu = 0.1, 0.9
-    mistakes = {
-        "the velocity starts from 0 at every call, so each step is plain SGD: keep self.v between calls and "
-        "create it only for a key it does not hold yet": momentum_mistake(lambda v, g: -lr * g),
-        "it moves up the gradient: v = momentum * v - lr * grad, and params += v":
-            momentum_mistake(lambda v, g: mu * v + lr * g),
-        "momentum multiplies the gradient instead of the velocity: v = momentum * v - lr * grad, so the old "
-        "velocity fades by momentum at every step": momentum_mistake(lambda v, g: v - mu * lr * g),
-        "the old velocity is not kept in v: v = momentum * v - lr * grad is the new velocity, and params += v":
-            momentum_mistake(lambda v, g: v - lr * g),
-    }
-    check_optimizer("Momentum(lr=0.1, momentum=0.9)", lambda: Momentum(lr=lr, momentum=mu),
-                    optim.Momentum(lr=lr, momentum=mu), mistakes, steps=4, tol=1e-9, seed=10,
-                    note="v = momentum * v - lr * grad, then params += v, one v per key")
-    check_optimizer("Momentum(lr=0.05, momentum=0.5)", lambda: Momentum(lr=0.05, momentum=0.5),
-                    optim.Momentum(lr=0.05, momentum=0.5), {}, steps=3, tol=1e-9, seed=11,
-                    note="Use the lr and momentum you are given")
-    check_optimizer("Momentum()", Momentum, optim.Momentum(), {}, steps=2, tol=1e-9, seed=12,
-                    note="The defaults are lr=0.01 and momentum=0.9")
+# ------------------------------------------------------------------ per-unit-spread
 
-
-# ------------------------------------------------------------------ adagrad
-
-ADAGRAD_STARTER = '''\
+PER_UNIT_SPREAD_STARTER = '''\
 import numpy as np
 
 
-class AdaGrad:
-    """A step size of its own for each entry: lr * grad / (sqrt(h) + 1e-7), h the sum of grad**2 so far.
+def per_unit_spread(a):
+    """How much each unit's output varies over the inputs, averaged over the units.
 
-    Keep h per parameter, from one call of update to the next. Write into the arrays of params.
+    a has one row per input and one column per unit. Take each unit's
+    standard deviation over the inputs, then the mean of those over the
+    units, and return one float. Do not pool the values of different units,
+    as a.std() does.
     """
-
-    def __init__(self, lr=0.01):
-        self.lr = lr
-        self.h = {}
-
-    def update(self, params, grads):
-        raise NotImplementedError("not implemented yet")
+    raise NotImplementedError("not implemented yet")
 '''
 
-ADAGRAD = '''\
+PER_UNIT_SPREAD = '''\
 import numpy as np
 
 
-class AdaGrad:
-    """A step size of its own for each entry, shrinking with the squared gradients it has seen."""
-
-    def __init__(self, lr=0.01):
-        self.lr = lr
-        self.h = {}  # per parameter, the sum of its squared gradients so far
-
-    def update(self, params, grads):
-        for key in params:
-            if key not in self.h:
-                self.h[key] = np.zeros_like(params[key])
-            self.h[key] += grads[key] * grads[key]
-            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)  # 1e-7: never 0 / 0
+def per_unit_spread(a):
+    """Each unit's standard deviation over the inputs, averaged over the units."""
+    # axis=0 runs down each column: one unit, over every input
+    return float(a.std(axis=0).mean())
 '''
 
 
-def adagrad_mistake(accumulate: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                    scale: Callable[[np.ndarray], np.ndarray]) -> Any:
-    def update(state: dict[str, Any], p: np.ndarray, g: np.ndarray, n_call: int, k: int) -> np.ndarray:
-        state["h"] = accumulate(state.get("h", np.zeros_like(p)), g)
-        return p - 0.1 * g / scale(state["h"])
-    return update
+def test_per_unit_spread(per_unit_spread: Any) -> None:
+    from dlfs.book.making_training_work import per_unit_spread as reference
+
+    rng = np.random.default_rng(60)
+    # units with offsets of their own, as a sigmoid layer's: the pooled spread counts the offsets too
+    offsets = rng.normal(size=(200, 4)) * [0.1, 0.2, 0.05, 0.3] + [0.1, 0.5, 0.9, 0.3]
+    cases = [("activations of shape (200, 4)", offsets),
+             ("activations of shape (5, 7)", rng.uniform(size=(5, 7))),
+             ("activations of shape (3, 1)", rng.normal(size=(3, 1))),
+             ("two units, each constant over three inputs", np.array([[0.1, 0.9]] * 3))]
+    for what, a in cases:
+        before = a.copy()
+        got = number(f"per_unit_spread(a) for {what}", call(f"per_unit_spread(a) for {what}", per_unit_spread, a))
+        if not np.array_equal(a, before):
+            raise Failure(f"per_unit_spread changed a for {what}: compute the spread without writing into it")
+        expected = reference(a)
+        if close(got, expected, 1e-9):
+            continue
+        known = {
+            "pools all the values, a.std(): it counts how the units differ from each other as well as how each "
+            "responds to the inputs. Take each column's standard deviation, axis=0, then their mean": a.std(),
+            "takes each input's spread over the units (axis=1): a unit is a column, so its spread over the inputs "
+            "runs down the column, axis=0": a.std(axis=1).mean(),
+            "averages the variances: take the standard deviation of each unit, a.std(axis=0), then the mean":
+                a.var(axis=0).mean(),
+            "divides by N - 1 (ddof=1): the page's spread, like a.std(), divides by the number of inputs":
+                a.std(axis=0, ddof=1).mean() if len(a) > 1 else np.nan,
+        }
+        for says, value in known.items():
+            if close(got, value, 1e-9):
+                raise Failure(f"per_unit_spread(a) for {what} = {got:.4g}, expected {expected:.4g}: it {says}")
+        raise Failure(f"per_unit_spread(a) for {what} = {got:.4g}, expected {expected:.4g}")
 
 
-def test_adagrad(AdaGrad: Any) -> None:
-    mistakes = {
-        "h holds only the last squared gradient, so every step is lr * sign(grad): add each one to the sum, "
-        "self.h[key] += grads[key] * grads[key]": adagrad_mistake(lambda h, g: g * g, lambda h: np.sqrt(h) + 1e-7),
-        "it divides by h, not by its square root: lr * grad / (np.sqrt(h) + 1e-7)":
-            adagrad_mistake(lambda h, g: h + g * g, lambda h: h + 1e-7),
-    }
-    check_optimizer("AdaGrad(lr=0.1)", lambda: AdaGrad(lr=0.1), optim.AdaGrad(lr=0.1), mistakes, steps=4,
-                    tol=1e-6, seed=20, note="h += grad * grad, then params -= lr * grad / (sqrt(h) + 1e-7)")
-    check_optimizer("AdaGrad()", AdaGrad, optim.AdaGrad(), {}, steps=2, tol=1e-6, seed=21,
-                    note="The default is lr=0.01")
-    # a gradient entry that is 0 from the start: h stays 0 there
-    params, grads = {"w": np.array([1.0, 2.0])}, {"w": np.array([0.0, 1.0])}
-    with np.errstate(all="ignore"):
-        learner_updates("AdaGrad(lr=0.1)", call("AdaGrad(lr=0.1)", AdaGrad, lr=0.1), params, [grads])
-    if np.isnan(params["w"][0]):
-        raise Failure("a gradient entry that has been 0 so far gives nan: h is 0 there, and 0 / sqrt(0) is 0 / 0. "
-                      "Add a small 1e-7 to the square root, lr * grad / (np.sqrt(h) + 1e-7)")
-    if params["w"][0] != 1.0:
-        raise Failure(f"a gradient entry that has been 0 so far moved its parameter from 1 to "
-                      f"{params['w'][0]:.6g}: a zero gradient takes no step")
+# ------------------------------------------------------------------ glorot-std
 
-
-# ------------------------------------------------------------------ adam
-
-ADAM_STARTER = '''\
+GLOROT_STD_STARTER = '''\
 import numpy as np
 
 
-class Adam:
-    """Momentum (m) and a per-entry scale (v), both bias-corrected.
+def glorot_std(n_in, n_out):
+    """The standard deviation of Glorot and Bengio's initial weights.
 
-    m = beta1 * m + (1 - beta1) * grad;  v = beta2 * v + (1 - beta2) * grad**2,
-    one m and one v per parameter, kept between calls; t counts the calls of
-    update. Step by lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta1**t)
-    and v_hat = v / (1 - beta2**t), or, as the book does, fold both corrections
-    into the step size lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t).
+    The layer has n_in inputs and n_out outputs. The forward pass keeps
+    its scale when n_in * sigma**2 = 1, the backward pass when
+    n_out * sigma**2 = 1; their rule is the compromise between the two
+    that the page derives. Return sigma, not its square.
     """
-
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
-        self.lr, self.beta1, self.beta2 = lr, beta1, beta2
-        self.iter = 0
-        self.m, self.v = {}, {}
-
-    def update(self, params, grads):
-        raise NotImplementedError("not implemented yet")
+    raise NotImplementedError("not implemented yet")
 '''
 
-ADAM = '''\
+GLOROT_STD = '''\
 import numpy as np
 
 
-class Adam:
-    """Momentum (m) and a per-entry scale (v), both bias-corrected."""
-
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
-        self.lr, self.beta1, self.beta2 = lr, beta1, beta2
-        self.iter = 0  # t, the number of updates so far
-        self.m, self.v = {}, {}
-
-    def update(self, params, grads):
-        self.iter += 1
-        # both bias corrections folded into the step size, as the book does
-        lr_t = self.lr * np.sqrt(1 - self.beta2 ** self.iter) / (1 - self.beta1 ** self.iter)
-        for key in params:
-            if key not in self.m:
-                self.m[key] = np.zeros_like(params[key])
-                self.v[key] = np.zeros_like(params[key])
-            self.m[key] = self.beta1 * self.m[key] + (1 - self.beta1) * grads[key]
-            self.v[key] = self.beta2 * self.v[key] + (1 - self.beta2) * grads[key] ** 2
-            params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)
+def glorot_std(n_in, n_out):
+    """The standard deviation of Glorot and Bengio's initial weights."""
+    # the average of the two conditions: (n_in + n_out) / 2 * sigma**2 = 1
+    return np.sqrt(2 / (n_in + n_out))
 '''
 
 
-class PaperAdam:
-    """Adam as Kingma and Ba write it: m and v bias-corrected, then eps added to sqrt(v_hat)."""
-
-    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
-        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
-        self.t = 0
-        self.m: dict[str, np.ndarray] = {}
-        self.v: dict[str, np.ndarray] = {}
-
-    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        self.t += 1
-        for key, g in grads.items():
-            m = self.m[key] = self.beta1 * self.m.get(key, 0.0) + (1 - self.beta1) * g
-            v = self.v[key] = self.beta2 * self.v.get(key, 0.0) + (1 - self.beta2) * g * g
-            m_hat, v_hat = m / (1 - self.beta1 ** self.t), v / (1 - self.beta2 ** self.t)
-            params[key] -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
-
-
-def adam_mistake(lr: float, beta1: float = 0.9, beta2: float = 0.999, correct: bool = True,
-                 t_of: Callable[[int, int], int] = lambda n_call, k: n_call) -> Any:
-    """An Adam step with a known mistake: betas swapped, no bias correction, or a wrong t."""
-    def update(state: dict[str, Any], p: np.ndarray, g: np.ndarray, n_call: int, k: int) -> np.ndarray:
-        t = t_of(n_call, k)
-        state["m"] = beta1 * state.get("m", 0.0) + (1 - beta1) * g
-        state["v"] = beta2 * state.get("v", 0.0) + (1 - beta2) * g * g
-        lr_t = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t) if correct else lr
-        return p - lr_t * state["m"] / (np.sqrt(state["v"]) + 1e-8)
-    return update
-
-
-def test_adam(Adam: Any) -> None:
-    lr = 0.1
-    # The book's form and the paper's differ only in where eps meets the bias correction, which moves a step by
-    # less than 1e-4 of lr for gradients of size 0.5 to 2 (eps inside the square root too); every known mistake
-    # moves it by more than a third of lr. A tolerance of 1e-3 of lr accepts the first and names the others.
-    tol = 1e-3 * lr
-    mistakes = {
-        "no bias correction: m and v start at 0, so the first steps are too small (or, for v, too large); divide "
-        "by 1 - beta1**t and 1 - beta2**t, or step by lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t)":
-            adam_mistake(lr, correct=False),
-        "beta1 and beta2 are swapped: m, the momentum, fades by beta1 = 0.9 and v, the scale, by beta2 = 0.999":
-            adam_mistake(lr, beta1=0.999, beta2=0.9),
-        "the bias correction uses t = 1 at every step: t counts the updates, self.iter += 1 at the start of each "
-        "call": adam_mistake(lr, t_of=lambda n_call, k: 1),
-        "t counts the parameters, not the calls: increment self.iter once per call of update, before the loop "
-        "over the keys": adam_mistake(lr, t_of=lambda n_call, k: 3 * (n_call - 1) + k + 1),
-    }
-    start, grads_seq = optimizer_problem(seed=30, steps=5)
-    with np.errstate(all="ignore"):
-        got = learner_updates("Adam(lr=0.1)", call("Adam(lr=0.1)", Adam, lr=lr), copy_params(start), grads_seq)
-    if any(np.isnan(p).any() for p in got[0].values()):
-        raise Failure("Adam(lr=0.1) gives nan at the first step: is t still 0 there? 1 - beta1**0 is 0. "
-                      "Increment self.iter at the start of update, before the bias correction")
-    check_optimizer("Adam(lr=0.1)", lambda: Adam(lr=lr), optim.Adam(lr=lr), mistakes, steps=5, tol=tol,
-                    seed=30, also=PaperAdam(lr=lr),
-                    note="m and v as the starter says, bias-corrected with t, the number of calls so far")
-    check_optimizer("Adam(lr=0.1, beta1=0.5, beta2=0.9)", lambda: Adam(lr=lr, beta1=0.5, beta2=0.9),
-                    optim.Adam(lr=lr, beta1=0.5, beta2=0.9), {}, steps=3, tol=tol, seed=31,
-                    also=PaperAdam(lr=lr, beta1=0.5, beta2=0.9), note="Use the beta1 and beta2 you are given")
-    check_optimizer("Adam()", Adam, optim.Adam(), {}, steps=2, tol=1e-3 * 0.001, seed=32, also=PaperAdam(),
-                    note="The defaults are lr=0.001, beta1=0.9, beta2=0.999")
+def test_glorot_std(glorot_std: Any) -> None:
+    for n_in, n_out in [(200, 50), (50, 200), (784, 50), (10, 10), (3, 1)]:
+        what = f"glorot_std({n_in}, {n_out})"
+        got = number(what, call(what, glorot_std, n_in, n_out))
+        # the compromise: the variance times the average of fan-in and fan-out is 1
+        if close(got ** 2 * (n_in + n_out) / 2, 1.0, 1e-9) and got > 0:
+            continue
+        expected = np.sqrt(2 / (n_in + n_out))
+        known = {
+            "the fan-in rule, sqrt(1 / n_in): it keeps the forward pass only; Glorot's averages n_in and n_out":
+                np.sqrt(1 / n_in),
+            "the fan-out rule, sqrt(1 / n_out): it keeps the backward pass only; Glorot's averages n_in and n_out":
+                np.sqrt(1 / n_out),
+            "the variance, 2 / (n_in + n_out): the standard deviation is its square root": 2 / (n_in + n_out),
+            "sqrt(1 / (n_in + n_out)): the compromise uses the average of n_in and n_out, (n_in + n_out) / 2, "
+            "not their sum": np.sqrt(1 / (n_in + n_out)),
+            "the average of the two variances, (1 / n_in + 1 / n_out) / 2: Glorot and Bengio average the two "
+            "conditions, n_in sigma**2 = 1 and n_out sigma**2 = 1, which averages n_in and n_out":
+                np.sqrt((1 / n_in + 1 / n_out) / 2),
+        }
+        for says, value in known.items():
+            if close(got, value, 1e-9):
+                raise Failure(f"{what} = {got:.4g} is {says}")
+        compare(what, np.array(got), np.array(expected), tol=1e-9,
+                note="sigma**2 times the average of n_in and n_out should be 1")
 
 
 # ------------------------------------------------------------------ he-init
@@ -386,78 +250,54 @@ def test_he_init(he_init: Any) -> None:
 
 EXERCISES = [
     Exercise(
-        id="momentum", chapter="making-training-work", title="Momentum",
-        name="Momentum", signature="class Momentum(lr=0.01, momentum=0.9) with update(params, grads)",
-        starter=MOMENTUM_STARTER, solution=MOMENTUM, test=test_momentum,
-        what="dlfs.optim.Momentum's steps for three parameters over four steps, with the lr and momentum given "
-             "and with the defaults; the very arrays of params updated, grads left as they were",
-        hints=("Each parameter has its own velocity, of its shape, starting at 0: create it the first time a key "
-               "comes along, and keep it in self.v for the next call.",
-               "The new velocity is the old one faded by momentum, pushed by the gradient: "
-               "v = momentum * v - lr * grad.",
-               "Then add it to the parameter, in place: params[key] += self.v[key]."),
+        id="starting-loss", chapter="making-training-work", title="The starting loss",
+        name="starting_loss", signature="starting_loss(C)", kind="derive",
+        starter=STARTING_LOSS_STARTER, solution=STARTING_LOSS, test=test_starting_loss,
+        what="your expression against the cross-entropy that dlfs.functions.cross_entropy_error measures for a "
+             "softmax giving 1 / C to each class, for C = 10, 2, 3, 100 and 1000",
+        hints=("The cross-entropy of one example is -log of the probability the softmax gives its label.",
+               "Every class, the label included, gets the probability 1 / C, so every example has the same loss, "
+               "and so does their mean.",
+               "-log(1 / C) = log C: return np.log(C), the natural logarithm."),
         mutants=(
-            Mutant("velocity not kept", (("            if key not in self.v:\n"
-                                          "                self.v[key] = np.zeros_like(params[key])\n",
-                                          "            self.v[key] = np.zeros_like(params[key])\n"),),
-                   says="starts from 0 at every call"),
-            Mutant("sign error", (("- self.lr * grads[key]", "+ self.lr * grads[key]"),),
-                   says="moves up the gradient"),
-            Mutant("momentum on the gradient", (("self.momentum * self.v[key] - self.lr * grads[key]",
-                                                 "self.v[key] - self.momentum * self.lr * grads[key]"),),
-                   says="momentum multiplies the gradient"),
-            Mutant("a new array instead of an update in place",
-                   (("params[key] += self.v[key]", "params[key] = params[key] + self.v[key]"),),
-                   says="is a new array"),
+            Mutant("base 10", (("return np.log(C)", "return np.log10(C)"),), says="base 10"),
+            Mutant("the probability", (("return np.log(C)", "return 1 / C"),), says="the probability each class"),
+            Mutant("divided by C", (("return np.log(C)", "return np.log(C) / C"),), says="the slip the page shows"),
+            Mutant("the sign", (("return np.log(C)", "return -np.log(C)"),), says="negative"),
         ),
     ),
     Exercise(
-        id="adagrad", chapter="making-training-work", title="AdaGrad",
-        name="AdaGrad", signature="class AdaGrad(lr=0.01) with update(params, grads)",
-        starter=ADAGRAD_STARTER, solution=ADAGRAD, test=test_adagrad,
-        what="dlfs.optim.AdaGrad's steps for three parameters over four steps, the default lr, no step and no nan "
-             "for a gradient that has been 0, the very arrays of params updated",
-        hints=("Keep, per parameter, h: the sum of every squared gradient so far, entry by entry.",
-               "Each step divides the gradient by the square root of h: entries with large gradients take "
-               "small steps.",
-               "h += grad * grad; params[key] -= lr * grad / (np.sqrt(h) + 1e-7): the 1e-7 keeps 0 / 0 away."),
+        id="per-unit-spread", chapter="making-training-work", title="The spread of each unit",
+        name="per_unit_spread", signature="per_unit_spread(a)",
+        starter=PER_UNIT_SPREAD_STARTER, solution=PER_UNIT_SPREAD, test=test_per_unit_spread,
+        what="dlfs.book.making_training_work.per_unit_spread on activations of shapes (200, 4), (5, 7) and (3, 1) "
+             "and on units that are each constant; a left as it was",
+        hints=("A unit is a column of a; its outputs for the different inputs run down that column.",
+               "Take the standard deviation of each column (axis=0), which gives one number per unit.",
+               "Then average those: float(a.std(axis=0).mean())."),
         mutants=(
-            Mutant("h not accumulated", (("self.h[key] += grads[key] * grads[key]",
-                                          "self.h[key] = grads[key] * grads[key]"),), says="only the last"),
-            Mutant("no square root", (("(np.sqrt(self.h[key]) + 1e-7)", "(self.h[key] + 1e-7)"),),
-                   says="not by its square root"),
-            Mutant("no epsilon", (("(np.sqrt(self.h[key]) + 1e-7)", "np.sqrt(self.h[key])"),), says="0 / 0"),
+            Mutant("pooled", (("a.std(axis=0).mean()", "a.std()"),), says="pools all the values"),
+            Mutant("over the units", (("a.std(axis=0).mean()", "a.std(axis=1).mean()"),), says="axis=1"),
+            Mutant("variances", (("a.std(axis=0).mean()", "a.var(axis=0).mean()"),), says="averages the variances"),
+            Mutant("N - 1", (("a.std(axis=0).mean()", "a.std(axis=0, ddof=1).mean()"),), says="N - 1"),
         ),
     ),
     Exercise(
-        id="adam", chapter="making-training-work", title="Adam",
-        name="Adam", signature="class Adam(lr=0.001, beta1=0.9, beta2=0.999) with update(params, grads)",
-        starter=ADAM_STARTER, solution=ADAM, test=test_adam,
-        what="the steps of Adam for three parameters over five steps, in the book's form or the paper's (they "
-             "agree to 1e-4 of lr here), with the betas given and with the defaults; the very arrays of params "
-             "updated, grads left as they were",
-        hints=("m and v are decaying averages of the gradient and of its square, one of each per parameter, "
-               "starting at 0 and kept between calls.",
-               "Both start at 0, so early on they are too small: t counts the calls of update (self.iter += 1, "
-               "once per call) and m / (1 - beta1**t), v / (1 - beta2**t) correct them.",
-               "params[key] -= lr * m_hat / (np.sqrt(v_hat) + 1e-8); or the book's lr_t = "
-               "lr * sqrt(1 - beta2**t) / (1 - beta1**t), then lr_t * m / (np.sqrt(v) + 1e-7)."),
+        id="glorot-std", chapter="making-training-work", title="Glorot's scale",
+        name="glorot_std", signature="glorot_std(n_in, n_out)", kind="derive",
+        starter=GLOROT_STD_STARTER, solution=GLOROT_STD, test=test_glorot_std,
+        what="sigma**2 times the average of n_in and n_out is 1, for five layer shapes, square and not",
+        hints=("Forward: n_in * sigma**2 = 1. Backward: n_out * sigma**2 = 1. A layer with n_in != n_out cannot "
+               "have both.",
+               "Glorot and Bengio average the two conditions: (n_in + n_out) / 2 * sigma**2 = 1.",
+               "So sigma**2 = 2 / (n_in + n_out), and the standard deviation is its square root."),
         mutants=(
-            Mutant("no bias correction", (("lr_t = self.lr * np.sqrt(1 - self.beta2 ** self.iter) / "
-                                           "(1 - self.beta1 ** self.iter)", "lr_t = self.lr"),),
-                   says="no bias correction"),
-            Mutant("beta1 and beta2 swapped", (("self.lr, self.beta1, self.beta2 = lr, beta1, beta2",
-                                                "self.lr, self.beta1, self.beta2 = lr, beta2, beta1"),),
-                   says="swapped"),
-            Mutant("the counter not incremented", (("        self.iter += 1\n", ""),), says="t still 0"),
-            Mutant("t fixed at 1", (("        self.iter += 1\n", "        self.iter = 1\n"),), says="t = 1"),
-            Mutant("the counter incremented per parameter",
-                   (("        self.iter += 1\n        # both bias corrections folded into the step size, as the book "
-                     "does\n        lr_t = self.lr * np.sqrt(1 - self.beta2 ** self.iter) / (1 - self.beta1 ** "
-                     "self.iter)\n        for key in params:\n",
-                     "        for key in params:\n            self.iter += 1\n            lr_t = self.lr * "
-                     "np.sqrt(1 - self.beta2 ** self.iter) / (1 - self.beta1 ** self.iter)\n"),),
-                   says="counts the parameters"),
+            Mutant("the fan-in rule", (("np.sqrt(2 / (n_in + n_out))", "np.sqrt(1 / n_in)"),), says="fan-in rule"),
+            Mutant("the variance", (("np.sqrt(2 / (n_in + n_out))", "2 / (n_in + n_out)"),), says="the variance"),
+            Mutant("the sum", (("np.sqrt(2 / (n_in + n_out))", "np.sqrt(1 / (n_in + n_out))"),), says="not their sum"),
+            Mutant("the average of the variances",
+                   (("np.sqrt(2 / (n_in + n_out))", "np.sqrt((1 / n_in + 1 / n_out) / 2)"),),
+                   says="average of the two variances"),
         ),
     ),
     Exercise(

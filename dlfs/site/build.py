@@ -27,12 +27,12 @@ from dlfs.book.cache import ENV, dependencies, stored
 log = logging.getLogger("mkdocs.dlfs")
 
 # Two workers, each with a fixed share, about equal in work: the first trains the book's
-# run (float32 MNIST), which the notebook waits for, then draws, in this order, chapter 8's
+# run (float32 MNIST), which the notebook waits for, then draws, in this order, chapters 8-9's
 # MNIST runs and one of chapter 5's figures (which evens out the shares with and without
 # chapter 8); the second draws every other figure, in page order, from float64 pixels of
 # the images each one needs.
 FIRST_WORKER = ("training-loss.svg", "training-accuracy.svg", "making-training-work-init-mnist.svg",
-                "making-training-work-optimizer-mnist.svg", "making-training-work-overfitting.svg",
+                "optimizers-and-regularization-optimizer-mnist.svg", "optimizers-and-regularization-overfitting.svg",
                 "backprop-gd-vs-sgd.svg")
 
 

@@ -116,7 +116,7 @@ print(f"evaluating accuracy after each epoch: {history.eval_time:.1f} s")
 # mean over 100 iterations falls steadily. Train and test accuracy rise
 # together and end about a point apart. A small gap alone does not prove that
 # the network generalizes (a network too small to fit its training set has a
-# small gap too); chapter 8 shows a large one, and why to watch a validation
+# small gap too); chapter 9 shows a large one, and why to watch a validation
 # set rather than the test set.
 
 # %%
