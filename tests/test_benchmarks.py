@@ -93,9 +93,9 @@ CPU_BREAKDOWN = Path(__file__).resolve().parent.parent / "benchmarks" / "cpu_bre
 def test_cpu_breakdown_sums_a_process_tree_by_group_and_keeps_the_exit_status(tmp_path):
     out = tmp_path / "cpu.json"
     child = "import time; t = time.process_time(); exec('while time.process_time() - t < 0.6: pass')"
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}]); sys.exit(3)"
     r = subprocess.run([sys.executable, str(CPU_BREAKDOWN), "--interval", "0.05", "--out", str(out), "--",
-                        sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}]);"
-                        " sys.exit(3)"], capture_output=True, text=True, timeout=120)
+                        sys.executable, "-c", parent], capture_output=True, text=True, timeout=120)
     assert r.returncode == 3, r.stderr  # the command's own status
     d = json.loads(out.read_text())
     assert [p.name for p in tmp_path.iterdir()] == ["cpu.json"]
