@@ -104,6 +104,12 @@ def fast_path(net: Network) -> Callable[[np.ndarray, np.ndarray], tuple[float, d
     ``_loss_and_gradient``: the same computation without the check of `x`
     that ``loss_and_gradient`` makes on every call. Any other network gets
     its ``loss_and_gradient``.
+
+    Examples
+    --------
+    >>> net = TwoLayerNet(4, 5, 3)
+    >>> fast_path(net) == net._loss_and_gradient
+    True
     """
     if type(net).loss_and_gradient is TwoLayerNet.loss_and_gradient:
         return net._loss_and_gradient  # type: ignore[attr-defined]
