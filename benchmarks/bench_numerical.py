@@ -24,7 +24,6 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +35,7 @@ os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
 
 import numpy as np  # noqa: E402
 from bench_training import environment, write_json  # noqa: E402  (the same record of the machine)
+from book_source import book_files  # noqa: E402
 
 from dlfs.datasets import load_mnist  # noqa: E402
 from dlfs.fastgrad import DEFAULT_MAX_BYTES, fast_numerical_gradient, gradient_cost  # noqa: E402
@@ -83,40 +83,6 @@ seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 np.savez(sys.argv[2], **grads)
 print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "numpy": np.__version__}))
 """
-
-
-# ---------------------------------------------------------------- the book's files
-def git(*args: str) -> str:
-    return subprocess.run(["git", *args], capture_output=True, text=True, check=True, timeout=60).stdout.strip()
-
-
-def book_files(book: Path | None, tmp: Path) -> tuple[Path | None, dict]:
-    """The root of the book's files (ch05/ and common/), or None and why not."""
-    if book is None:
-        return None, {"run": False, "reason": "no --book PATH given (a checkout or git directory of "
-                                              "oreilly-japan/deep-learning-from-scratch)"}
-    book = book.expanduser().resolve()
-    source = {"path": str(book)}
-    if not book.exists():
-        return None, {"run": False, "reason": f"--book {book} was not found", "source": source}
-    if (book / "ch05" / "two_layer_net.py").is_file():  # a work tree: use it as it is
-        try:
-            source["commit"] = git("-C", str(book), "rev-parse", "HEAD")
-        except (OSError, subprocess.SubprocessError):
-            source["commit"] = None
-        return book, {"run": True, "source": source}
-    try:  # a git directory: its HEAD's ch05/ and common/, into a temporary folder
-        source["commit"] = git(f"--git-dir={book}", "rev-parse", "HEAD")
-        archive = subprocess.run(["git", f"--git-dir={book}", "archive", "--format=tar", "HEAD", "ch05", "common"],
-                                 capture_output=True, check=True, timeout=120).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        return None, {"run": False, "reason": f"--book {book} is neither a checkout with ch05/two_layer_net.py "
-                                              f"nor a git directory holding ch05/ and common/ ({exc})",
-                      "source": source}
-    (tmp / "book.tar").write_bytes(archive)
-    with tarfile.open(tmp / "book.tar") as tar:
-        tar.extractall(tmp / "book", filter="data")
-    return tmp / "book", {"run": True, "source": source}
 
 
 def run_book(root: Path, tmp: Path, x, t, params: dict) -> tuple[dict, dict]:

@@ -226,8 +226,17 @@ class TwoLayerNet:
                 for key, p in self.params.items()}
 
     def loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
-        """Return the loss and the gradients by backpropagation, from one forward pass."""
-        loss = self.loss(x, t)
+        """Return the loss and the gradients by backpropagation, from one forward pass.
+
+        `x` is checked (finite, cast to `dtype`) and the loss layer checks `t`.
+        `dlfs.train.train` checks the whole data set once, then takes the fast
+        path, `_loss_and_gradient`, which skips the check of each batch.
+        """
+        return self._loss_and_gradient(self._check_x(x), t)
+
+    def _loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+        """The fast path: `loss_and_gradient` of an `x` already checked (finite, of `dtype`)."""
+        loss = self._loss(x, t)
         dout = self.last_layer.backward(1.0)
         for layer in reversed(self.layers.values()):
             dout = layer.backward(dout)

@@ -14,7 +14,7 @@ import json
 import os
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from tqdm import tqdm  # a text bar; tqdm.auto would want ipywidgets in a notebook
@@ -22,7 +22,7 @@ from tqdm import tqdm  # a text bar; tqdm.auto would want ipywidgets in a notebo
 # --8<-- [end:imports]
 from dlfs._checks import check_finite, check_labels, check_positive
 from dlfs.download import atomic_file
-from dlfs.nets import Network
+from dlfs.nets import Network, TwoLayerNet
 from dlfs.optim import SGD, Optimizer
 
 
@@ -95,6 +95,25 @@ class History:
         with atomic_file(path, "w") as f:
             json.dump(self.to_dict(), f, indent=1)
 # --8<-- [end:history]
+
+
+def fast_path(net: Network) -> Callable[[np.ndarray, np.ndarray], tuple[float, dict[str, np.ndarray]]]:
+    """What `train` calls for a batch whose data it has already checked: the fast path when there is one.
+
+    A `TwoLayerNet` (or a subclass that keeps its ``loss_and_gradient``) has
+    ``_loss_and_gradient``: the same computation without the check of `x`
+    that ``loss_and_gradient`` makes on every call. Any other network gets
+    its ``loss_and_gradient``.
+
+    Examples
+    --------
+    >>> net = TwoLayerNet(4, 5, 3)
+    >>> fast_path(net) == net._loss_and_gradient
+    True
+    """
+    if type(net).loss_and_gradient is TwoLayerNet.loss_and_gradient:
+        return net._loss_and_gradient  # type: ignore[attr-defined]
+    return net.loss_and_gradient
 
 
 # --8<-- [start:train]
@@ -200,6 +219,7 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
         raise ValueError(f"batch_size must be an integer from 1 to the training set size {n}, got {batch_size!r}")
     test = None if x_test is None else check_data(x_test, t_test, net.output_size, "test")
     x_train = x_train.astype(net.dtype, copy=False)  # cast once here, not once per batch
+    loss_and_gradient = fast_path(net)  # x_train is checked: no need to check each batch again
     optimizer = SGD(lr) if optimizer is None else optimizer
     eval_every = n // batch_size if eval_every is None else eval_every
     batches = minibatches(n, batch_size, np.random.default_rng(seed), replace=replace)
@@ -216,7 +236,7 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
             # which is reported below with the iteration and learning rate.
             with np.errstate(over="ignore", invalid="ignore"):
                 if method == "backprop":
-                    loss, grads = net.loss_and_gradient(x_batch, t_batch)
+                    loss, grads = loss_and_gradient(x_batch, t_batch)
                 else:
                     grads = net.numerical_gradient(x_batch, t_batch)
                     loss = net.loss(x_batch, t_batch)

@@ -3,6 +3,7 @@ import pytest
 
 from dlfs.nets import SimpleNet, TwoLayerNet
 from dlfs.numerical import numerical_gradient
+from dlfs.optim import SGD
 
 
 def small_batch(seed=0, n=6, d=8, c=3):
@@ -147,3 +148,39 @@ def test_numerical_gradient_of_a_sample_of_entries():
     assert np.isnan(some["b1"]).all() and np.count_nonzero(~np.isnan(some["W1"])) == 2
     for key, idx in [("W1", (7, 4)), ("W2", (2, 1)), ("b2", (0,))]:
         assert some[key][idx] == full[key][idx]
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_fast_path_computes_exactly_what_loss_and_gradient_does(activation, dtype):
+    """`_loss_and_gradient` (what `train` calls on checked data) is the same arithmetic, bit for bit."""
+    x, t = small_batch()
+    x = x.astype(dtype)
+    checked = TwoLayerNet(8, 5, 3, activation=activation, dtype=dtype, seed=1)
+    fast = TwoLayerNet(8, 5, 3, activation=activation, dtype=dtype, seed=1)
+    for _ in range(3):  # a few steps, so that the updated parameters are compared too
+        loss, grads = checked.loss_and_gradient(x, t)
+        fast_loss, fast_grads = fast._loss_and_gradient(x, t)
+        assert fast_loss == loss and type(fast_loss) is type(loss)
+        assert grads.keys() == fast_grads.keys()
+        for key in grads:
+            assert fast_grads[key].dtype == np.dtype(dtype)
+            np.testing.assert_array_equal(fast_grads[key], grads[key], strict=True)
+        SGD(0.5).update(checked.params, grads)
+        SGD(0.5).update(fast.params, fast_grads)
+
+
+def test_the_public_path_still_checks_every_batch():
+    """Only the fast path skips the check of x: loss_and_gradient names a NaN and bad labels."""
+    x, t = small_batch()
+    net = TwoLayerNet(8, 5, 3)
+    x_nan = x.copy()
+    x_nan[0, 0] = np.inf
+    with pytest.raises(ValueError, match=r"x must be finite; got 1 NaN or inf value\(s\) in shape \(6, 8\)"):
+        net.loss_and_gradient(x_nan, t)
+    with pytest.raises(ValueError, match=r"out of range: expected 0\.\.2, got min 0 and max 7"):
+        net.loss_and_gradient(x, np.array([0, 1, 2, 7, 0, 1]))
+    with pytest.raises(TypeError, match="integer dtype, got float64"):
+        net.loss_and_gradient(x, t.astype(float))
+    loss, _ = net.loss_and_gradient(x.astype(int), t)  # integers are cast to the net's dtype
+    assert loss == net._loss_and_gradient(x.astype(int).astype(float), t)[0]

@@ -182,3 +182,59 @@ def test_with_patience_the_best_parameters_come_back_even_without_stopping():
     assert not h.stopped_early and len(h.loss) == 60
     (_, _), (x_val, t_val) = split_validation(x, t, 100, seed=0)
     assert net.accuracy(x_val, t_val) == max(h.val_acc)
+
+
+class CountsChecks(TwoLayerNet):
+    """A TwoLayerNet that counts how often its input is checked."""
+
+    checks = 0
+
+    def _check_x(self, x):
+        self.checks += 1
+        return super()._check_x(x)
+
+
+def test_train_checks_the_data_once_not_every_batch():
+    """The per-step overhead: train checks x_train whole, then no batch is checked again."""
+    x, t = blobs()
+    net = CountsChecks(5, 8, 2)
+    train(net, x, t, iters=30, batch_size=10, lr=0.3, eval_every=1000)
+    assert net.checks == 1  # the one evaluation at the end (accuracy -> predict); no batch
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_train_takes_the_same_steps_as_the_public_api(activation, dtype):
+    """The fast path changes no number: train's losses and parameters are those of a loop of
+    loss_and_gradient and SGD.update over the same batches, bit for bit."""
+    x, t = blobs()
+    net = TwoLayerNet(5, 8, 2, activation=activation, dtype=dtype)
+    history = train(net, x, t, iters=45, batch_size=10, lr=0.3, seed=3)
+    mine = TwoLayerNet(5, 8, 2, activation=activation, dtype=dtype)
+    optimizer, batches, losses = SGD(0.3), minibatches(len(x), 10, np.random.default_rng(3)), []
+    for _ in range(45):
+        batch = next(batches)
+        loss, grads = mine.loss_and_gradient(x[batch], t[batch])
+        optimizer.update(mine.params, grads)
+        losses.append(loss)
+    assert history.loss == losses
+    for key, p in net.params.items():
+        np.testing.assert_array_equal(p, mine.params[key], strict=True)
+
+
+def test_train_calls_an_overridden_loss_and_gradient():
+    """A subclass that changes loss_and_gradient (weight decay, a bug to find) is trained with its
+    own method: the fast path is taken only where it computes the same thing."""
+
+    class Frozen(TwoLayerNet):
+        def loss_and_gradient(self, x, t):
+            loss, grads = super().loss_and_gradient(x, t)
+            return loss, {key: np.zeros_like(g) for key, g in grads.items()}
+
+    x, t = blobs()
+    net = Frozen(5, 8, 2)
+    before = {key: p.copy() for key, p in net.params.items()}
+    h = train(net, x, t, iters=20, batch_size=10, lr=0.3)
+    assert len(set(h.loss)) > 1  # the batches differ...
+    for key, p in net.params.items():  # ...but the overridden gradients are zero: nothing moved
+        np.testing.assert_array_equal(p, before[key])
