@@ -30,9 +30,15 @@
 
   // ------------------------------------------------------------------ the worker
   class Python {
-    constructor() { this.worker = null; this.nextId = 1; this.pending = new Map(); this.ended = false; }
+    constructor() { this.worker = null; this.nextId = 1; this.pending = new Map(); this.ended = false; this.up = false; }
 
-    get started() { return this.worker !== null; }
+    // Python has answered once: it is loaded (a worker started on intent may still be loading).
+    get started() { return this.worker !== null && this.up; }
+
+    // Start Python ahead of the first Run or Check, when the reader shows intent to run something.
+    warm() {
+      if (!this.worker) this.call({ type: "warm" }).catch(() => {}); // a failure shows at the Run itself
+    }
 
     // What loading says before Python has started: the first time, how much it downloads;
     // after Stop, that it starts again (the browser has most files in its cache by then).
@@ -60,6 +66,7 @@
       if (!waiting) return;
       if (msg.type === "progress") { if (waiting.onProgress) waiting.onProgress(msg); return; }
       this.pending.delete(msg.id);
+      if (msg.type === "result") this.up = true;
       if (msg.type === "error") waiting.reject(new Error(msg.message));
       else waiting.resolve(msg);
     }
@@ -69,6 +76,7 @@
       if (this.worker) this.worker.terminate();
       if (this.worker) this.ended = true;
       this.worker = null;
+      this.up = false;
       for (const waiting of this.pending.values()) waiting.reject(Object.assign(new Error(reason), { stopped: true }));
       this.pending.clear();
     }
@@ -363,6 +371,16 @@
     // For tools and tests: check any page of the site (its Markdown, as served) in this page's
     // Python, as "Check this page" does; a promise of {total, passed, failed, seconds, results, needs}.
     window.dlfsCheck = (page = ctx.page) => python.call({ type: "check", page, url: base + "pages/" + page + ".txt" });
+    // Intent to run: the pointer on, or the focus in, an example's buttons, "Check this page" or
+    // an exercise starts Python loading, seconds before the click.
+    const intent = (event) => {
+      if (event.target.closest && event.target.closest(".dlfs-bar button, .dlfs-exercise")) python.warm();
+    };
+    document.addEventListener("pointerover", intent);
+    document.addEventListener("focusin", intent);
+    // The exercises' Check, Hint and Reset (browser/exercises.js) use this page's Python and editor.
+    window.dlfsRunner = { python, el, loadEditor, ctx, progressLine, describeProgress, plural };
+    if (document.querySelector("[data-dlfs-exercise]")) document.head.append(el("script", { src: base + "exercises.js" }));
     document.documentElement.dataset.dlfsReady = "";
   }
 
