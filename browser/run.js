@@ -376,6 +376,15 @@
     const intent = (event) => {
       if (event.target.closest && event.target.closest(".dlfs-bar button, .dlfs-exercise")) python.warm();
     };
+    // The service worker (browser/sw.js) keeps the runtime and the pages a visit fetched: the
+    // next visit's first Run downloads nothing, and a visited book works offline.
+    if ("serviceWorker" in navigator && window.isSecureContext) {
+      navigator.serviceWorker.register(new URL("../../sw.js", base).href)
+        .then(() => navigator.serviceWorker.ready)
+        .then((registration) => registration.active.postMessage({ type: "keep", urls: [
+          window.location.href, ...performance.getEntriesByType("resource").map((entry) => entry.name)] }))
+        .catch(() => {}); // no service worker (a private window, a blocking policy): the book works online
+    }
     document.addEventListener("pointerover", intent);
     document.addEventListener("focusin", intent);
     // The exercises' Check, Hint and Reset (browser/exercises.js) use this page's Python and editor.

@@ -168,3 +168,35 @@ def test_the_capstone_links_to_the_pieces_not_passed_yet(chromium, server) -> No
         assert link.get_attribute("href") == "../backprop/#exercise-affine"
         page.goto(link.evaluate("a => a.href"))
         assert page.locator("#exercise-affine[data-dlfs-exercise=affine]").count() == 1
+
+
+def test_a_visited_page_runs_again_with_the_site_gone(chromium, built_site) -> None:
+    """The service worker keeps the page and the runtime its first Run fetched: with the server stopped (no
+    network at all), the page opens again and its first Run loads Python and runs, downloading nothing."""
+    from dlfs.site.headless import serve
+
+    context = chromium.new_context(service_workers="allow")
+    errors: list[str] = []
+    try:
+        with serve(built_site.path) as base:
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.set_default_timeout(LOAD)
+            page.goto(base + "numerical-diff/", wait_until="load")
+            page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+            box = page.locator("[data-dlfs-example]").first
+            box.locator("[data-dlfs-run]").click()
+            page.wait_for_function("b => b.dataset.dlfsStatus === 'pass'", arg=box.element_handle())
+            page.wait_for_function("async () => !!(await caches.match(location.href))")
+            page.close()
+        again = context.new_page()  # the server is gone: nothing can come from the network
+        again.on("pageerror", lambda exc: errors.append(str(exc)))
+        again.set_default_timeout(LOAD)
+        again.goto(base + "numerical-diff/", wait_until="load")
+        box = again.locator("[data-dlfs-example]").first
+        box.locator("[data-dlfs-run]").click()
+        again.wait_for_function("b => b.hasAttribute('data-dlfs-status')", arg=box.element_handle())
+        assert box.get_attribute("data-dlfs-status") == "pass", box.locator("[data-dlfs-output]").inner_text()
+    finally:
+        context.close()
+    assert not errors, errors
