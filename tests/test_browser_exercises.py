@@ -96,6 +96,18 @@ def test_check_hint_reset_the_solution_after_five_tries_and_the_code_kept(chromi
         page.screenshot(path=str(ARTIFACTS / "exercise-passed-light.png"))
 
 
+def test_python_starts_loading_when_the_reader_shows_intent(chromium, server) -> None:
+    """The focus on an example's Run (a keyboard reader on their way to it) starts Python: before any click."""
+    with reader(chromium, server, "numerical-diff/") as (page, requests):
+        ready(page)
+        assert not requests.under("assets/dlfs/pyodide/")
+        with page.context.expect_event("request", lambda r: "/assets/dlfs/pyodide/" in r.url, timeout=LOAD):
+            page.locator("[data-dlfs-example] [data-dlfs-run]").first.focus()
+        box = page.locator("[data-dlfs-exercise]").first
+        assert box.get_attribute("data-dlfs-state") is None, "nothing was clicked"
+        page.evaluate("() => window.dlfsExercises.progress()")  # the page is still answering
+
+
 def jobs(chapter: str) -> list[dict]:
     """What to check on a chapter's page: each exercise's mistakes, its starter, then its reference (kept last)."""
     out = []
