@@ -137,7 +137,6 @@
       const left = hints.length - state.hints;
       hint.disabled = left === 0;
       hint.textContent = left === 0 ? "No more hints" : `Hint (${left} left)`;
-      hint.setAttribute("aria-label", left === 0 ? "No more hints" : `Show the next hint, ${left} of ${hints.length} left`);
     }
     hint.addEventListener("click", () => {
       if (state.hints >= hints.length) return;
@@ -191,7 +190,8 @@
       if (!editor) await openEditor().catch(() => {});
       showPieces(used);
       out.replaceChildren(el("p", { class: "dlfs-note", text: used.length === pieces.length
-        ? `Your ${used.length} answers are in the editor: Check trains the network.`
+        ? `Your ${used.length} answers are in the editor: Check trains the network (an epoch on MNIST, ` +
+          "a minute or more in a browser)."
         : `${used.length} of your ${pieces.length} answers are in the editor; the others are not passed yet.` }));
       return used;
     }
