@@ -85,3 +85,29 @@ def test_bursty_load_runs_the_command_each_time_and_reports_failures(tmp_path):
     assert [run["exit"] for run in d["runs"]] == [0, 3, 0]
     assert marker.read_text() == "xxx"
     assert d["workers"] == 1 and 0 <= d["load_duty_cycle"] <= 1
+
+
+CPU_BREAKDOWN = Path(__file__).resolve().parent.parent / "benchmarks" / "cpu_breakdown.py"
+
+
+def test_cpu_breakdown_sums_a_process_tree_by_group_and_keeps_the_exit_status(tmp_path):
+    out = tmp_path / "cpu.json"
+    child = "import time; t = time.process_time(); exec('while time.process_time() - t < 0.6: pass')"
+    r = subprocess.run([sys.executable, str(CPU_BREAKDOWN), "--interval", "0.05", "--out", str(out), "--",
+                        sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}]);"
+                        " sys.exit(3)"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 3, r.stderr  # the command's own status
+    d = json.loads(out.read_text())
+    assert [p.name for p in tmp_path.iterdir()] == ["cpu.json"]
+    assert d["returncode"] == 3 and d["command"][0] == sys.executable
+    # the child spun 0.6 CPU-seconds: the kernel's count for the tree has them, whatever the load
+    assert d["cpu_seconds"] >= 0.6
+    assert math.isclose(sum(d["groups"].values()), d["cpu_seconds"], abs_tol=0.1 * len(d["groups"]))
+    assert any("-c" in p["cmd"] and p["group"].startswith("other python") for p in d["processes"])
+
+
+def test_cpu_breakdown_without_a_command_says_so(tmp_path):
+    r = subprocess.run([sys.executable, str(CPU_BREAKDOWN), "--out", str(tmp_path / "x.json")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "command: expected a command after --" in r.stderr
+    assert not (tmp_path / "x.json").exists()

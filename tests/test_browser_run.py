@@ -68,7 +68,7 @@ def examples_of(chapter: str) -> int:
 
 def test_without_javascript_the_page_reads_as_before(chromium, server) -> None:
     with reader(chromium, server, "numerical-diff/", java_script_enabled=False) as (page, requests):
-        assert page.locator("[data-dlfs-block]").count() == 15, "the blocks are tagged, nothing more"
+        assert page.locator("[data-dlfs-block]").count() == 16, "the blocks are tagged, nothing more"
         assert page.locator("[data-dlfs-run], [data-dlfs-check], [data-dlfs-example], [data-dlfs-output]").count() == 0
         assert not page.locator("[data-dlfs-page]").is_visible()
         assert not requests.under("assets/dlfs/"), "not even the stylesheet: run.js adds it"
@@ -77,7 +77,7 @@ def test_without_javascript_the_page_reads_as_before(chromium, server) -> None:
 def test_first_run_loads_python_then_shows_the_output(chromium, server) -> None:
     with reader(chromium, server, "numerical-diff/") as (page, requests):
         examples = page.locator("[data-dlfs-example]")
-        assert examples.count() == 15
+        assert examples.count() == 16
         assert sorted(requests.under("assets/dlfs/")) == [
             "assets/dlfs/exercises.js", "assets/dlfs/run.css", "assets/dlfs/run.js"], (
             "nothing but the page scripts (the exercises' too, on a page with exercises) before the first Run")
