@@ -3,8 +3,9 @@
 // Each block Sybil runs carries data-dlfs-block="<first>-<last>" (the lines of its fences
 // in the page's Markdown). This script wraps it in [data-dlfs-example] with Run, Edit,
 // Reset and Stop buttons and an output region, and adds "Check this page" under the
-// title. Python (Pyodide) runs in a Web Worker (worker.js), started on the first Run:
-// until then nothing else is downloaded. Without JavaScript the page reads as it is.
+// title. Python (Pyodide) runs in a Web Worker (worker.js), started when the reader shows intent
+// (the pointer on, or the focus in, a button or an exercise) or at the first Run: until then
+// nothing else is downloaded. Without JavaScript the page reads as it is.
 //
 // For tests and other tools: after a run, [data-dlfs-example] has data-dlfs-status "pass"
 // (its doctests print what the page shows), "fail", "error" (the code raised, or Python

@@ -1,5 +1,5 @@
 // The Python of "Run in the browser": Pyodide in a classic Web Worker, every file from this site.
-// run.js starts it on the first Run and ends it (terminate) on Stop.
+// run.js starts it on intent (a "warm" message) or the first Run, and ends it (terminate) on Stop.
 //
 // Messages in:  {id, type: "run", page, url, start, end, code} | {id, type: "check", page, url}
 //               | {id, type: "exercise", exercise, code, mnist} (browser/exercises.js) | {id, type: "warm"}
