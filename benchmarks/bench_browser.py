@@ -11,7 +11,13 @@ Chromium (Debian's, as the tests use it):
     browser (click to result, Python already downloaded; and the Python time
     the runner reports), and the native time of the same page through the
     same runner (``dlfs.site.runner.check_page`` in a fresh process, no disk
-    cache, as in the browser).
+    cache, as in the browser);
+(c) per chapter, the exercises' Check once Python is loaded: each exercise's
+    reference solution checked through ``window.dlfsExercises`` (the capstone,
+    which trains on MNIST, timed apart), the median against a target of 1 s;
+(d) the second visit: a profile that opened a chapter and ran its first
+    example opens it again; the bytes the server sent for the page and for
+    its first Run (the service worker, browser/sw.js, serves them; target 0).
 
 Any request that would leave 127.0.0.1 is refused and recorded. Writes JSON
 (``benchmarks/results/bench_browser.json``, atomically); ``--estimates``
@@ -24,14 +30,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import functools
+import http.server
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 from dlfs.download import atomic_file
 from dlfs.site.headless import CHROMIUM, FLAGS, serve
@@ -71,6 +82,86 @@ def native(page: str) -> dict:
     return json.loads(out)
 
 
+def exercise_checks(browser, base: str, chapters: list[str]) -> dict:
+    """(c): each chapter's exercises, checked on their reference solutions in one page's Python."""
+    from dlfs.exercises import EXERCISES
+
+    out: dict = {}
+    context = browser.new_context(service_workers="block")
+    for chapter in chapters:
+        ids = [e.id for e in EXERCISES.values() if e.chapter == chapter]
+        if not ids:
+            continue
+        page = context.new_page()
+        page.goto(base + ("" if chapter == "index" else f"{chapter}/"))
+        page.wait_for_selector("html[data-dlfs-exercises-ready]", state="attached")
+        page.evaluate("id => window.dlfsExercises.check(id)", ids[0])  # Python loaded first: not timed
+        timed = {}
+        for exercise_id in ids:
+            page.evaluate("([id, code]) => window.dlfsExercises.set(id, code)",
+                          [exercise_id, EXERCISES[exercise_id].solution])
+            start = time.perf_counter()
+            result = page.evaluate("id => window.dlfsExercises.check(id)", exercise_id)
+            timed[exercise_id] = {"seconds": time.perf_counter() - start, "passed": result["passed"]}
+        short = [t["seconds"] for i, t in timed.items() if not EXERCISES[i].extra.get("mnist")]
+        out[chapter] = {"exercises": timed, "median_seconds": statistics.median(short), "target_seconds": 1.0}
+        print(f"{chapter:30s} Check median {out[chapter]['median_seconds']:.3f} s over {len(short)} exercises",
+              flush=True)
+        page.close()
+    context.close()
+    return out
+
+
+class _Counting(http.server.SimpleHTTPRequestHandler):
+    """A quiet file server that counts the bytes of the files it sends (``sent``, shared by the class)."""
+
+    sent: ClassVar[dict[str, int]] = {"bytes": 0, "files": 0}
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def copyfile(self, source, outputfile) -> None:  # type: ignore[no-untyped-def]
+        _Counting.sent["bytes"] += os.fstat(source.fileno()).st_size
+        _Counting.sent["files"] += 1
+        super().copyfile(source, outputfile)
+
+
+def second_visit(browser, site: Path, chapter: str = "numerical-diff") -> dict:
+    """(d): what the server sends when a visited chapter is opened again and its first example run."""
+    handler = functools.partial(_Counting, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    context = browser.new_context(service_workers="allow")
+    sent = _Counting.sent
+
+    def visit() -> tuple[dict, dict]:
+        page = context.new_page()
+        before = dict(sent)
+        page.goto(base + f"{chapter}/", wait_until="load")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=60_000)
+        loaded = dict(sent)
+        box = page.locator("[data-dlfs-example]").first
+        box.locator("[data-dlfs-run]").click()
+        page.wait_for_function("b => b.hasAttribute('data-dlfs-status')", arg=box.element_handle(), timeout=300_000)
+        page.wait_for_function("async () => !!(await caches.match(location.href))", timeout=60_000)
+        ran = dict(sent)
+        page.close()
+        return ({k: loaded[k] - before[k] for k in sent}, {k: ran[k] - loaded[k] for k in sent})
+    try:
+        first_load, first_run = visit()
+        second_load, second_run = visit()
+    finally:
+        context.close()
+        httpd.shutdown()
+        httpd.server_close()
+    print(f"second visit: the first Run fetched {second_run['bytes']} bytes ({second_run['files']} files) "
+          f"from the server; the first visit's, {first_run['bytes']}", flush=True)
+    return {"what": f"{chapter}: open, Run the first example; then again in the same profile",
+            "first_visit": {"page": first_load, "first_run": first_run},
+            "second_visit": {"page": second_load, "first_run": second_run}, "target_first_run_bytes": 0}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", type=Path, help="a built site (default: build one, cold)")
@@ -78,6 +169,8 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--estimates", action="store_true", help=f"write the long pages' check times to {ESTIMATES}")
+    parser.add_argument("--exercises", help="comma-separated pages whose exercises' Check to time "
+                                            "(default: --pages)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -120,6 +213,9 @@ def main() -> None:
                                                 "fresh browser context (empty cache)",
                                         "seconds": cold, "seconds_min": min(cold) if cold else None,
                                         "target_seconds": 5.0}
+            chapters = [p for p in (args.exercises or args.pages).split(",") if p]
+            report["exercise_checks"] = exercise_checks(browser, base, chapters)
+            report["second_visit"] = second_visit(browser, site)
             context = browser.new_context()  # one cache for the checks: the runtime is downloaded once
             context.route("**/*", refuse_others)
             for name in pages:

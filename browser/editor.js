@@ -1,6 +1,7 @@
 // The code editor of "Edit": CodeMirror 6 with Python, bundled by esbuild into
 // assets/dlfs/editor.js (dlfs/site/browser.py) and loaded by run.js on the first Edit.
-// Exposes window.dlfsEditor.create(parent, doc, {onRun, label}) -> {getValue, setValue, focus}.
+// Exposes window.dlfsEditor.create(parent, doc, {onRun, onChange, label}) -> {getValue, setValue, focus};
+// onChange(text) follows every edit (browser/exercises.js keeps the learner's code with it).
 // Not basicSetup: no autocompletion, search or lint, which an example does not need.
 // Tokens get CSS classes (tok-*) that run.css colours with Material's own code colours,
 // so the editor follows the light and dark schemes.
@@ -11,7 +12,7 @@ import { EditorState } from "@codemirror/state";
 import { drawSelection, EditorView, highlightActiveLine, keymap, lineNumbers } from "@codemirror/view";
 import { classHighlighter } from "@lezer/highlight";
 
-function create(parent, doc, { onRun, label } = {}) {
+function create(parent, doc, { onRun, onChange, label } = {}) {
   const run = () => { if (onRun) onRun(); return true; };
   const view = new EditorView({
     doc,
@@ -26,6 +27,9 @@ function create(parent, doc, { onRun, label } = {}) {
       EditorState.tabSize.of(4), indentUnit.of("    "),
       python(),
       EditorView.contentAttributes.of({ "aria-label": label || "Python code" }),
+      EditorView.updateListener.of((update) => {
+        if (onChange && update.docChanged) onChange(update.state.doc.toString());
+      }),
     ],
   });
   return {

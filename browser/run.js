@@ -3,8 +3,9 @@
 // Each block Sybil runs carries data-dlfs-block="<first>-<last>" (the lines of its fences
 // in the page's Markdown). This script wraps it in [data-dlfs-example] with Run, Edit,
 // Reset and Stop buttons and an output region, and adds "Check this page" under the
-// title. Python (Pyodide) runs in a Web Worker (worker.js), started on the first Run:
-// until then nothing else is downloaded. Without JavaScript the page reads as it is.
+// title. Python (Pyodide) runs in a Web Worker (worker.js), started when the reader shows intent
+// (the pointer on, or the focus in, a button or an exercise) or at the first Run: until then
+// nothing else is downloaded. Without JavaScript the page reads as it is.
 //
 // For tests and other tools: after a run, [data-dlfs-example] has data-dlfs-status "pass"
 // (its doctests print what the page shows), "fail", "error" (the code raised, or Python
@@ -30,9 +31,15 @@
 
   // ------------------------------------------------------------------ the worker
   class Python {
-    constructor() { this.worker = null; this.nextId = 1; this.pending = new Map(); this.ended = false; }
+    constructor() { this.worker = null; this.nextId = 1; this.pending = new Map(); this.ended = false; this.up = false; }
 
-    get started() { return this.worker !== null; }
+    // Python has answered once: it is loaded (a worker started on intent may still be loading).
+    get started() { return this.worker !== null && this.up; }
+
+    // Start Python ahead of the first Run or Check, when the reader shows intent to run something.
+    warm() {
+      if (!this.worker) this.call({ type: "warm" }).catch(() => {}); // a failure shows at the Run itself
+    }
 
     // What loading says before Python has started: the first time, how much it downloads;
     // after Stop, that it starts again (the browser has most files in its cache by then).
@@ -60,6 +67,7 @@
       if (!waiting) return;
       if (msg.type === "progress") { if (waiting.onProgress) waiting.onProgress(msg); return; }
       this.pending.delete(msg.id);
+      if (msg.type === "result") this.up = true;
       if (msg.type === "error") waiting.reject(new Error(msg.message));
       else waiting.resolve(msg);
     }
@@ -69,6 +77,7 @@
       if (this.worker) this.worker.terminate();
       if (this.worker) this.ended = true;
       this.worker = null;
+      this.up = false;
       for (const waiting of this.pending.values()) waiting.reject(Object.assign(new Error(reason), { stopped: true }));
       this.pending.clear();
     }
@@ -363,6 +372,25 @@
     // For tools and tests: check any page of the site (its Markdown, as served) in this page's
     // Python, as "Check this page" does; a promise of {total, passed, failed, seconds, results, needs}.
     window.dlfsCheck = (page = ctx.page) => python.call({ type: "check", page, url: base + "pages/" + page + ".txt" });
+    // Intent to run: the pointer on, or the focus in, an example's buttons, "Check this page" or
+    // an exercise starts Python loading, seconds before the click.
+    const intent = (event) => {
+      if (event.target.closest && event.target.closest(".dlfs-bar button, .dlfs-exercise")) python.warm();
+    };
+    // The service worker (browser/sw.js) keeps the runtime and the pages a visit fetched: the
+    // next visit's first Run downloads nothing, and a visited book works offline.
+    if ("serviceWorker" in navigator && window.isSecureContext) {
+      navigator.serviceWorker.register(new URL("../../sw.js", base).href)
+        .then(() => navigator.serviceWorker.ready)
+        .then((registration) => registration.active.postMessage({ type: "keep", urls: [
+          window.location.href, ...performance.getEntriesByType("resource").map((entry) => entry.name)] }))
+        .catch(() => {}); // no service worker (a private window, a blocking policy): the book works online
+    }
+    document.addEventListener("pointerover", intent);
+    document.addEventListener("focusin", intent);
+    // The exercises' Check, Hint and Reset (browser/exercises.js) use this page's Python and editor.
+    window.dlfsRunner = { python, el, loadEditor, ctx, progressLine, describeProgress, plural };
+    if (document.querySelector("[data-dlfs-exercise]")) document.head.append(el("script", { src: base + "exercises.js" }));
     document.documentElement.dataset.dlfsReady = "";
   }
 

@@ -1,7 +1,8 @@
 // The Python of "Run in the browser": Pyodide in a classic Web Worker, every file from this site.
-// run.js starts it on the first Run and ends it (terminate) on Stop.
+// run.js starts it on intent (a "warm" message) or the first Run, and ends it (terminate) on Stop.
 //
 // Messages in:  {id, type: "run", page, url, start, end, code} | {id, type: "check", page, url}
+//               | {id, type: "exercise", exercise, code, mnist} (browser/exercises.js) | {id, type: "warm"}
 // Messages out: {id, type: "progress", ...} | {id, type: "result", ...} | {id, type: "error", message}
 "use strict";
 
@@ -107,11 +108,18 @@ def dlfs_check_source(text):
 
 def dlfs_check(page, text, report):
     return json.dumps(check_page(text, page, _progress(report)))
+
+def dlfs_exercise(exercise_id, code):
+    from dlfs.exercises import check_source
+
+    result = check_source(exercise_id, code)
+    return json.dumps({"passed": result.passed, "message": result.message})
 `;
 
-// Load what `text` needs that is not loaded yet; return what it needs ("matplotlib", "mnist").
-async function ensureFor(id, text) {
-  const needs = [DRAWS.test(text) && "matplotlib", needsMnist.test(text) && "mnist"].filter(Boolean);
+// Load what `text` needs (and what `also` names) that is not loaded yet; return what it needs.
+async function ensureFor(id, text, also = []) {
+  const needs = [DRAWS.test(text) && "matplotlib", (needsMnist.test(text) || also.includes("mnist")) && "mnist"]
+    .filter(Boolean);
   if (!loaded.matplotlib && needs.includes("matplotlib")) {
     post({ id, type: "progress", phase: "matplotlib", size: manifest.groups.matplotlib.gzip_bytes });
     const errors = [];
@@ -144,6 +152,13 @@ async function handle(msg) {
   const report = (json) => post({ id, type: "progress", ...JSON.parse(json) });
   if (!ready) ready = start(id);
   await ready;
+  if (msg.type === "warm") return {}; // Python started ahead of the first Run or Check
+  if (msg.type === "exercise") { // the exercise's check on the learner's code, as check_source runs it at home
+    const started = performance.now();
+    await ensureFor(id, msg.code, msg.mnist ? ["mnist"] : []);
+    const result = JSON.parse(pyodide.globals.get("dlfs_exercise")(msg.exercise, msg.code));
+    return { ...result, ms: performance.now() - started };
+  }
   const text = await markdown(msg.page, msg.url);
   const started = performance.now();
   if (msg.type === "run") {

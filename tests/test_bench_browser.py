@@ -30,3 +30,7 @@ def test_one_page_writes_a_complete_json(built_site, tmp_path: Path) -> None:
     for key in ["browser_check_seconds", "browser_python_seconds", "native_seconds", "native_process_seconds"]:
         assert positive(page[key]), key
     assert d["environment"]["chromium"] and "build_seconds" not in d
+    assert d["exercise_checks"] == {}, "the index has no exercises"
+    visit = d["second_visit"]
+    assert visit["first_visit"]["first_run"]["bytes"] > 1e6, "the first Run downloads the runtime"
+    assert set(visit["second_visit"]["first_run"]) == {"bytes", "files"} and visit["target_first_run_bytes"] == 0

@@ -78,8 +78,9 @@ def test_first_run_loads_python_then_shows_the_output(chromium, server) -> None:
     with reader(chromium, server, "numerical-diff/") as (page, requests):
         examples = page.locator("[data-dlfs-example]")
         assert examples.count() == 16
-        assert sorted(requests.under("assets/dlfs/")) == ["assets/dlfs/run.css", "assets/dlfs/run.js"], (
-            "nothing but the page script is fetched before the first Run")
+        assert sorted(requests.under("assets/dlfs/")) == [
+            "assets/dlfs/exercises.js", "assets/dlfs/run.css", "assets/dlfs/run.js"], (
+            "nothing but the page scripts (the exercises' too, on a page with exercises) before the first Run")
         first = examples.first
         assert first.locator("[data-dlfs-run]").is_visible() and first.locator("[data-dlfs-output]").count() == 1
         assert first.locator("[data-dlfs-output]").get_attribute("aria-live") == "polite"

@@ -100,7 +100,7 @@ def test_gradient_descent(gradient_descent: Any) -> None:
     def function_2(x: np.ndarray) -> float:
         return float(x[0] ** 2 + x[1] ** 2)
 
-    start = np.array([-3, 4])
+    start = np.array([-3, 4], dtype=np.int64)  # NumPy's default integer, 32 bits in WebAssembly: the same message
     what = "gradient_descent(function_2, np.array([-3, 4]), lr=0.1, step_num=10)"
     integer = ("An integer array cannot hold the steps: start from a float copy, "
                "x = np.array(init_x, dtype=float)")

@@ -44,7 +44,7 @@ from dlfs.site.wheel import write_wheel
 SITE_DIR = "assets/dlfs"  # on the site; the runtime is in SITE_DIR/pyodide/
 PINS = Path("browser") / "runtime-pins.json"
 WHEELS = Path(".cache") / "browser-wheels"  # where `make setup` downloads the PyPI wheels
-GLUE = ("run.js", "run.css", "worker.js")  # browser/ files served as they are
+GLUE = ("run.js", "run.css", "exercises.js", "worker.js")  # browser/ files served as they are
 EDITOR_ENTRY = "editor.js"  # browser/editor.js, bundled with its npm imports
 EDITOR_BANNER = ("/* CodeMirror 6 and Lezer (codemirror.net), MIT License, (C) 2018-2021 Marijn Haverbeke and "
                  "others; bundled from npm by esbuild for dlfs */")
@@ -153,7 +153,7 @@ class Runtime:
             files.append(SiteFile(py + file_name, self.extracted / file_name, group))
         files += [SiteFile(py + n, self.wheels / n, "examples") for n in self.pins["pypi"]]
         files.append(SiteFile(py + self.dlfs_wheel_name(), self.out / self.dlfs_wheel_name(), "examples"))
-        files += [SiteFile(n, self.root / "browser" / n, "page" if n.startswith("run.") else "python")
+        files += [SiteFile(n, self.root / "browser" / n, "python" if n == "worker.js" else "page")
                   for n in GLUE]
         files.append(SiteFile(EDITOR_ENTRY, self.out / EDITOR_ENTRY, "editor"))
         from dlfs.datasets import FILENAMES

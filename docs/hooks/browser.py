@@ -19,10 +19,14 @@ and adds files; ``browser/run.js`` draws the buttons when JavaScript runs.
 - ``on_env``: the runtime is waited for; a file that fails its check stops
   the build with one line naming it. ``on_post_page`` writes the download
   sizes into the pages.
+- ``on_post_build``: the service worker (``browser/sw.js``) is written at the
+  site's root (its scope is the whole book), its runtime cache named after a
+  digest of every runtime file and every page's Markdown.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -78,6 +82,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for page in [f for f in files.documentation_pages() if f.src_uri.endswith(".md")]:
         # .txt: MkDocs would take a .md for a page of the site
         files.append(File.generated(config, f"{SITE_DIR}/pages/{page.src_uri}.txt", abs_src_path=page.abs_src_path))
+        _state.setdefault("sources", []).append(page.abs_src_path)
     return files
 
 
@@ -135,6 +140,12 @@ def on_post_page(output: str, page, config) -> str:
 
 
 def on_post_build(config: MkDocsConfig) -> None:
+    digest = hashlib.sha256(json.dumps(_state["manifest"]["files"], sort_keys=True).encode())
+    for source in sorted(_state.get("sources", [])):
+        digest.update(Path(source).read_bytes())
+    worker = Path(config.config_file_path).parent / "browser" / "sw.js"
+    text = worker.read_text(encoding="utf-8").replace("__DLFS_BUILD__", digest.hexdigest()[:16])
+    Path(config.site_dir, "sw.js").write_text(text, encoding="utf-8")
     _cleanup()
 
 

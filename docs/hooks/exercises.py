@@ -6,7 +6,8 @@ replaced by what `dlfs.exercises` holds for that id: an element carrying
 code as a shown block (a fence with a title, which Sybil does not run), each
 hint in a collapsed box, and the reference solution in a collapsed box that
 says it is in the page's source. ``browser/run.js`` turns it into an editor
-with Check, Hint and Reset; without JavaScript it reads as the statement and
+with Check, Hint and Reset (``browser/exercises.js``, which ``run.js`` loads on a page
+with an exercise); without JavaScript it reads as the statement and
 the starter code. An unknown id, or an exercise placed on a page that is not
 its chapter, fails the build.
 
@@ -17,6 +18,7 @@ in the page's source) and before ``provenance.py``.
 from __future__ import annotations
 
 import html
+import json
 import re
 import textwrap
 
@@ -30,11 +32,29 @@ def page_slug(src_uri: str) -> str:
     return src_uri.rsplit("/", 1)[-1].removesuffix(".md")
 
 
-def render(exercise, indent: str) -> str:
+def pieces(exercise, page, files) -> str:
+    """For an exercise that puts earlier answers together: each piece's name, exercise and link, as JSON."""
+    from dlfs.exercises import EXERCISES
+
+    out = []
+    for need in exercise.needs:
+        piece = EXERCISES[need]
+        target = files.get_file_from_path(f"{piece.chapter}.md")
+        href = (target.url_relative_to(page.file) if target is not None else "") + f"#exercise-{need}"
+        out.append({"id": need, "name": piece.name, "title": piece.title, "href": href})
+    return html.escape(json.dumps(out), quote=True)
+
+
+def render(exercise, indent: str, page=None, files=None) -> str:
     """The Markdown (with HTML) that stands for one exercise on its page."""
     box = "    "
-    lines = [f'<div class="dlfs-exercise" data-dlfs-exercise="{exercise.id}" data-dlfs-name="{exercise.name}"'
-             f' data-dlfs-needs="{" ".join(exercise.needs)}" markdown>', "",
+    extra = ""
+    if exercise.extra.get("pieces") and page is not None:  # browser/exercises.js assembles the learner's answers
+        extra += f' data-dlfs-pieces="{pieces(exercise, page, files)}"'
+    if exercise.extra.get("mnist"):  # its check reads MNIST: the browser loads it first
+        extra += " data-dlfs-mnist"
+    lines = [f'<div class="dlfs-exercise" id="exercise-{exercise.id}" data-dlfs-exercise="{exercise.id}" '
+             f'data-dlfs-name="{exercise.name}" data-dlfs-needs="{" ".join(exercise.needs)}"{extra} markdown>', "",
              f'<p class="dlfs-exercise-ask">Write <code>{html.escape(exercise.signature)}</code>; '
              f'check it with <code>check("{exercise.id}", {exercise.name})</code> from '
              f"<code>dlfs.exercises</code>, or with the Check button.</p>", "",
@@ -64,6 +84,6 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
                               f"(there are {', '.join(EXERCISES)})")
         if exercise.chapter != slug:
             raise PluginError(f"{page.file.src_uri}: exercise {exercise.id!r} belongs on {exercise.chapter}.md")
-        return render(exercise, match["indent"])
+        return render(exercise, match["indent"], page, files)
 
     return EXERCISE.sub(replace, markdown)

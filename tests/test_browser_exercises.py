@@ -1,0 +1,214 @@
+"""A learner does the exercises in the browser, offline (browser/exercises.js, docs/hooks/exercises.py).
+
+Headless Chromium on the built site, as in tests/test_browser_run.py: every request is recorded
+and one that would leave 127.0.0.1 fails the test. One test proves every exercise in the browser
+as tests/test_exercises.py does natively (the reference passes, each known mistake fails with its
+message, the starter says "not implemented yet"), through ``window.dlfsExercises``, one Python per
+page; the capstone trains the network assembled from the reference answers kept by the pages
+before it. The others drive one exercise as a reader does, from the keyboard.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dlfs.exercises import EXERCISES, NOT_IMPLEMENTED, check_source
+from tests.test_browser_run import CHAPTERS, LOAD, reader
+from tests.test_docs_browser import ARTIFACTS
+
+WRONG_SOFTMAX = ("import numpy as np\n\n\ndef softmax(x):  # one example only\n"
+                 "    e = np.exp(x - np.max(x))\n    return e / np.sum(e)\n")
+CAPSTONE = "two-layer-net"
+
+
+def ready(page) -> None:
+    page.wait_for_selector("html[data-dlfs-exercises-ready]", state="attached")
+
+
+def result_of(page, box, timeout: int = LOAD) -> str:
+    """Wait for the exercise's check to end; its state ("passed", "failed", "error")."""
+    page.wait_for_function("b => b.hasAttribute('data-dlfs-state')", arg=box.element_handle(), timeout=timeout)
+    return box.get_attribute("data-dlfs-state")
+
+
+def test_without_javascript_an_exercise_reads_as_its_statement_and_starter(chromium, server) -> None:
+    with reader(chromium, server, "learning/", java_script_enabled=False) as (page, _requests):
+        box = page.locator("[data-dlfs-exercise=softmax]")
+        assert box.locator(".dlfs-exercise-ask").is_visible()
+        starter = box.locator(":scope > .highlight code")
+        assert starter.is_visible() and NOT_IMPLEMENTED in starter.inner_text()
+        assert box.locator("button").count() == 0 and page.locator("[data-dlfs-exercise-progress]").count() == 0
+        details = box.locator(":scope > details")
+        assert details.count() == len(EXERCISES["softmax"].hints) + 1, "each hint, then the solution"
+        assert all(details.nth(i).get_attribute("open") is None for i in range(details.count())), "all closed"
+
+
+def test_check_hint_reset_the_solution_after_five_tries_and_the_code_kept(chromium, server) -> None:
+    exercise = EXERCISES["softmax"]
+    with reader(chromium, server, "learning/") as (page, _requests):
+        ready(page)
+        box = page.locator("[data-dlfs-exercise=softmax]")
+        progress = page.locator("[data-dlfs-exercise-progress]")
+        total = sum(e.chapter == "learning" for e in EXERCISES.values())
+        assert progress.inner_text() == f"Exercises of this chapter: 0 of {total} passed in this browser."
+        hints, solution = box.locator(":scope > details.tip"), box.locator(":scope > details.success")
+        assert not hints.first.is_visible() and not solution.is_visible(), "hints and solution wait their turn"
+
+        box.locator("[data-dlfs-hint]").focus()  # keyboard only
+        page.keyboard.press("Enter")
+        assert hints.nth(0).is_visible() and hints.nth(0).get_attribute("open") is not None
+        assert not hints.nth(1).is_visible(), "one hint at a time"
+        output = box.locator("[data-dlfs-output]")
+        assert output.get_attribute("aria-live") == "polite"
+        assert output.inner_text().startswith(f"Hint 1 of {len(exercise.hints)}: ")
+
+        box.locator("[data-dlfs-edit]").focus()
+        page.keyboard.press("Enter")
+        box.locator(".cm-content").wait_for()
+        box.evaluate("(b, code) => b.dlfsEditor.setValue(code)", WRONG_SOFTMAX)
+        box.locator("[data-dlfs-check-exercise]").focus()
+        page.keyboard.press("Enter")
+        assert result_of(page, box) == "failed"
+        native = check_source("softmax", WRONG_SOFTMAX).message
+        assert f"✗ {native}" in output.inner_text(), "the message `check` gives at home"
+        assert not solution.is_visible()
+        page.screenshot(path=str(ARTIFACTS / "exercise-failed-light.png"))
+
+        page.reload()  # the edit survives it
+        ready(page)
+        box = page.locator("[data-dlfs-exercise=softmax]")
+        box.locator(".cm-content").wait_for()
+        assert page.evaluate("() => window.dlfsExercises.get('softmax')") == WRONG_SOFTMAX
+        assert box.locator(":scope > details.tip").nth(0).is_visible(), "so do the hints already read"
+        for tries in range(2, 6):  # the fifth check that does not pass opens the solution
+            result = page.evaluate("() => window.dlfsExercises.check('softmax')")
+            assert result == {"passed": False, "message": native}
+            assert solution.is_visible() == (tries == 5), tries
+        assert solution.get_attribute("open") is not None
+
+        box.locator("[data-dlfs-reset]").click()
+        assert page.evaluate("() => window.dlfsExercises.get('softmax')") == exercise.starter
+        page.evaluate("code => window.dlfsExercises.set('softmax', code)", exercise.solution)
+        box.locator("[data-dlfs-check-exercise]").click()
+        assert result_of(page, box) == "passed"
+        assert output.inner_text().startswith(f"✓ {check_source('softmax', exercise.solution).message}")
+        assert progress.inner_text() == f"Exercises of this chapter: 1 of {total} passed in this browser."
+        page.screenshot(path=str(ARTIFACTS / "exercise-passed-light.png"))
+
+
+def test_python_starts_loading_when_the_reader_shows_intent(chromium, server) -> None:
+    """The focus on an example's Run (a keyboard reader on their way to it) starts Python: before any click."""
+    with reader(chromium, server, "numerical-diff/") as (page, requests):
+        ready(page)
+        assert not requests.under("assets/dlfs/pyodide/")
+        with page.context.expect_event("request", lambda r: "/assets/dlfs/pyodide/" in r.url, timeout=LOAD):
+            page.locator("[data-dlfs-example] [data-dlfs-run]").first.focus()
+        box = page.locator("[data-dlfs-exercise]").first
+        assert box.get_attribute("data-dlfs-state") is None, "nothing was clicked"
+        page.evaluate("() => window.dlfsExercises.progress()")  # the page is still answering
+
+
+def jobs(chapter: str) -> list[dict]:
+    """What to check on a chapter's page: each exercise's mistakes, its starter, then its reference (kept last)."""
+    out = []
+    for exercise in (e for e in EXERCISES.values() if e.chapter == chapter):
+        for mutant in exercise.mutants:
+            out.append({"id": exercise.id, "code": mutant.apply(exercise.solution), "says": mutant.says,
+                        "what": f"mutant {mutant.name!r}"})
+        out.append({"id": exercise.id, "code": exercise.starter, "says": NOT_IMPLEMENTED, "what": "the starter"})
+        if exercise.id != CAPSTONE:  # the capstone is checked on the learner's assembled answers, below
+            out.append({"id": exercise.id, "code": exercise.solution, "says": None, "what": "the reference"})
+    return out
+
+
+CHECK_ALL = """async (jobs) => {
+  const out = [];
+  for (const job of jobs) {
+    window.dlfsExercises.set(job.id, job.code);
+    out.push(await window.dlfsExercises.check(job.id));
+  }
+  return out;
+}"""
+
+
+@pytest.mark.slow
+def test_every_exercise_is_proven_in_the_browser_and_the_capstone_trains(chromium, server) -> None:
+    """Native and browser say the same: each reference passes, each known mistake fails naming it, each starter
+    says "not implemented yet"; the capstone, assembled from the references the earlier checks kept, trains
+    to at least 0.9 test accuracy in the browser."""
+    pages = [c for c in CHAPTERS if any(e.chapter == c for e in EXERCISES.values())]
+    assert len(pages) == len(CHAPTERS)
+    wrong = []
+    with reader(chromium, server, f"{pages[0]}/") as (page, _requests):
+        for chapter in pages:
+            if page.url != f"{server}{chapter}/":
+                page.goto(f"{server}{chapter}/", wait_until="load")
+            ready(page)
+            todo = jobs(chapter)
+            results = page.evaluate(CHECK_ALL, todo)
+            for job, result in zip(todo, results, strict=True):
+                native = check_source(job["id"], job["code"]) if not EXERCISES[job["id"]].extra.get("mnist") else None
+                good = result["passed"] if job["says"] is None else (
+                    not result["passed"] and job["says"] in result["message"])
+                if not good or (native is not None and result["message"] != native.message):
+                    wrong.append(f"{job['id']}, {job['what']}: {result['message']!r}"
+                                 + (f" (natively {native.message!r})" if native is not None else ""))
+            if chapter == "training":
+                used = page.evaluate(f"() => window.dlfsExercises.assemble('{CAPSTONE}')")
+                assert used == list(EXERCISES[CAPSTONE].needs), "every piece passed on its page"
+                capstone = page.evaluate(f"() => window.dlfsExercises.check('{CAPSTONE}')")
+                assert capstone["passed"], capstone["message"]
+                pieces = page.locator("[data-dlfs-pieces-used] li[data-passed=true]")
+                assert pieces.count() == len(used), "the page says which of the learner's answers it used"
+        done = page.evaluate("() => window.dlfsExercises.progress()")
+        assert done["passed"] == done["total"], done
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_capstone_links_to_the_pieces_not_passed_yet(chromium, server) -> None:
+    with reader(chromium, server, "training/") as (page, _requests):
+        ready(page)
+        page.evaluate("code => window.dlfsExercises.set('sgd', code)", EXERCISES["sgd"].solution)
+        assert page.evaluate("() => window.dlfsExercises.check('sgd')")["passed"]
+        used = page.evaluate(f"() => window.dlfsExercises.assemble('{CAPSTONE}')")
+        assert used == ["sgd"]
+        code = page.evaluate(f"() => window.dlfsExercises.get('{CAPSTONE}')")
+        assert "class SGD" in code and "class Affine" not in code
+        missing = page.locator("[data-dlfs-pieces-used] li[data-passed=false]")
+        assert missing.count() == len(EXERCISES[CAPSTONE].needs) - 1
+        link = missing.first.locator("a")
+        assert link.get_attribute("href") == "../backprop/#exercise-affine"
+        page.goto(link.evaluate("a => a.href"))
+        assert page.locator("#exercise-affine[data-dlfs-exercise=affine]").count() == 1
+
+
+def test_a_visited_page_runs_again_with_the_site_gone(chromium, built_site) -> None:
+    """The service worker keeps the page and the runtime its first Run fetched: with the server stopped (no
+    network at all), the page opens again and its first Run loads Python and runs, downloading nothing."""
+    from dlfs.site.headless import serve
+
+    context = chromium.new_context(service_workers="allow")
+    errors: list[str] = []
+    try:
+        with serve(built_site.path) as base:
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.set_default_timeout(LOAD)
+            page.goto(base + "numerical-diff/", wait_until="load")
+            page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+            box = page.locator("[data-dlfs-example]").first
+            box.locator("[data-dlfs-run]").click()
+            page.wait_for_function("b => b.dataset.dlfsStatus === 'pass'", arg=box.element_handle())
+            page.wait_for_function("async () => !!(await caches.match(location.href))")
+            page.close()
+        again = context.new_page()  # the server is gone: nothing can come from the network
+        again.on("pageerror", lambda exc: errors.append(str(exc)))
+        again.set_default_timeout(LOAD)
+        again.goto(base + "numerical-diff/", wait_until="load")
+        box = again.locator("[data-dlfs-example]").first
+        box.locator("[data-dlfs-run]").click()
+        again.wait_for_function("b => b.hasAttribute('data-dlfs-status')", arg=box.element_handle())
+        assert box.get_attribute("data-dlfs-status") == "pass", box.locator("[data-dlfs-output]").inner_text()
+    finally:
+        context.close()
+    assert not errors, errors
