@@ -206,10 +206,9 @@ def float_notes(result: dict[str, Any]) -> list[str]:
     printed = (result.get("got") or "") + result.get("stdout", "")
     if not _NON_FINITE.search(printed):
         return []
-    return ["RuntimeWarning: this printed inf or nan, the result of a division by zero or of an "
-            "invalid operation such as log(0) or 0/0. NumPy warns of it natively "
-            "(\"divide by zero encountered\"); in the browser it cannot, because WebAssembly "
-            "has no floating-point error flags."]
+    return ["RuntimeWarning: inf or nan, from a division by zero or an invalid value such as "
+            "log(0) or 0/0. NumPy warns of it natively; in the browser it cannot (WebAssembly "
+            "has no floating-point error flags)."]
 
 
 def _loop_progress(progress: Progress, every: float = 0.25) -> Callable[[str, int, int], None]:
