@@ -132,7 +132,7 @@
   // gzip sizes the page quotes only when the host compresses: no total is claimed.
   function describeProgress(p, ctx) {
     switch (p.phase) {
-      case "download": return `Loading Python: ${mb(p.bytes)} received…`;
+      case "download": return `${python.ended ? "Starting Python again" : "Loading Python"}: ${mb(p.bytes)} received…`;
       case "python": return "Loading Python…";
       case "matplotlib": return `Loading matplotlib to draw (${mb(p.size)})…`;
       case "mnist": return `Loading MNIST, the digits (${mb(p.size)})…`;
