@@ -270,16 +270,18 @@
     const words = el("span", { text });
     const seconds = el("span", { "aria-hidden": "true" });
     const bar = el("progress", { class: "dlfs-loop", hidden: true, "aria-label": "Training progress" });
+    const count = el("span", { "aria-hidden": "true" });
     const line = el("div", { class: "dlfs-note dlfs-progress", "aria-live": "off" },
-                    el("p", {}, words, " ", seconds), bar);
+                    el("p", {}, words, " ", seconds), bar, count);
     const started = performance.now();
-    const tick = setInterval(() => { seconds.textContent = `${Math.round((performance.now() - started) / 1000)} s`; }, 1000);
+    const tick = setInterval(() => { seconds.textContent = `(${Math.round((performance.now() - started) / 1000)} s)`; }, 1000);
     const loop = (p) => {
       bar.hidden = false;
       bar.max = p.total;
       bar.value = p.done;
       bar.title = `${p.what}: ${p.done.toLocaleString("en")} of ${p.total.toLocaleString("en")} iterations`;
       bar.setAttribute("aria-valuetext", bar.title);
+      count.textContent = bar.title;
     };
     return { line, say: (t) => { words.textContent = t; }, loop, done: () => clearInterval(tick) };
   }
