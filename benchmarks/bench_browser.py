@@ -22,7 +22,9 @@ Chromium (Debian's, as the tests use it):
 Any request that would leave 127.0.0.1 is refused and recorded. Writes JSON
 (``benchmarks/results/bench_browser.json``, atomically); ``--estimates``
 also writes the check times of the long pages into ``browser/check-seconds.json``,
-which the pages show before a check.
+which the pages show before a check, and the browser seconds of each example
+that takes 5 s or more into ``browser/example-seconds.json`` (keyed by the
+first line of its statement), which a Run of it shows while it runs.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ from dlfs.site.headless import CHROMIUM, FLAGS, serve
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "bench_browser.json"
 ESTIMATES = ROOT / "browser" / "check-seconds.json"
+EXAMPLE_ESTIMATES = ROOT / "browser" / "example-seconds.json"
+LONG_EXAMPLE = 5.0  # seconds in a browser from which a Run says how long it takes
 PAGES = ["index", "numerical-diff", "gradients", "gradient-descent", "learning", "backprop", "gradient-check",
          "training", "making-training-work", "optimizers-and-regularization",
          "autograd"]
@@ -179,6 +183,7 @@ def main() -> None:
                     "environment": {"date": datetime.datetime.now().isoformat(timespec="seconds"),
                                     "python": platform.python_version(), "cpu_count": os.cpu_count(),
                                     "load_average_start": os.getloadavg()[0]}}
+    long_examples: dict[str, dict[str, int]] = {}
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as running:
         site = args.site
         if site is None:
@@ -227,6 +232,7 @@ def main() -> None:
                 page.wait_for_function("r => r.dataset.state", arg=result.element_handle(), timeout=3_600_000)
                 wall = time.perf_counter() - start
                 data = result.evaluate("r => ({...r.dataset})")
+                long_examples[f"{name}.md"] = long_ones(name, result.evaluate("r => r.dlfsResults || []"))
                 here = native(name)
                 report["pages"][name] = {
                     "examples": int(data.get("total", 0)), "passed_in_browser": int(data.get("passed", 0)),
@@ -250,6 +256,19 @@ def main() -> None:
         with atomic_file(ESTIMATES, "w") as out:
             json.dump(long, out, indent=1)
             out.write("\n")
+        with atomic_file(EXAMPLE_ESTIMATES, "w") as out:
+            json.dump({page: seconds for page, seconds in long_examples.items() if seconds}, out, indent=1)
+            out.write("\n")
+
+
+def long_ones(name: str, results: list[dict]) -> dict[str, int]:
+    """{statement: browser seconds} of the examples of page `name` that took `LONG_EXAMPLE` or more."""
+    from dlfs.site.examples import parse_page
+    from dlfs.site.runner import source
+
+    examples = {e.line: e for e in parse_page((ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8"))}
+    return {source(examples[r["line"]]).strip().split("\n")[0]: round(r["seconds"]) for r in results
+            if r["seconds"] >= LONG_EXAMPLE and r["line"] in examples}
 
 
 if __name__ == "__main__":

@@ -12,6 +12,23 @@
 // could not start), "done" (a plain block ran) or "stopped" (Stop ended it); the check's
 // [data-dlfs-check-result] gets data-state "done" (or "error", "stopped") with
 // data-passed, data-failed, data-total and data-seconds (Python's time).
+//
+// A Run shows what Python printed, and a plain block's last expression, always, as a
+// notebook does, with a small ✓/✗ mark under it. An edited example is the reader's code:
+// only the expected outputs they kept with their statement, or wrote, are compared
+// (dlfs.site.runner.compare_kept); "Update expected output" writes in what it printed.
+// Warnings are notes beside the output. While a run goes, a training loop's progress
+// (dlfs.progress) fills a bar, and a long example says how long the browser took for it
+// when the site was built (browser/example-seconds.json). Examples are named by their
+// section and position: "Section 'Gradient check', example 3".
+//
+// Hooks for other scripts (browser/exercises.js):
+// - window.dlfsRunCode(code, {start = 1} = {}) runs `code` in the page's Python session,
+//   after the page's examples above line `start` of its Markdown (they run first, once),
+//   one thing at a time with the page's own Runs. A promise of {stdout, error, status,
+//   warnings, figures, result}: stdout is what it printed (a doctest's output included),
+//   error the first traceback or failure (null if none), result the runner's whole answer.
+// - window.dlfsExampleName(line) names the example at that line of the page's Markdown.
 (() => {
   "use strict";
   const base = new URL(".", document.currentScript.src).href; // assets/dlfs/
@@ -122,14 +139,16 @@
 
   // Progress as the worker reports it. Downloads count the bytes received, which are the
   // gzip sizes the page quotes only when the host compresses: no total is claimed.
-  function describeProgress(p) {
+  function describeProgress(p, ctx) {
     switch (p.phase) {
-      case "download": return `Loading Python: ${mb(p.bytes)} received…`;
+      case "download": return `${python.ended ? "Starting Python again" : "Loading Python"}: ${mb(p.bytes)} received…`;
       case "python": return "Loading Python…";
       case "matplotlib": return `Loading matplotlib to draw (${mb(p.size)})…`;
       case "mnist": return `Loading MNIST, the digits (${mb(p.size)})…`;
       case "catch-up":
-        return `Running the earlier examples of this page first: ${p.done + 1} of ${p.total} (line ${p.line})…`;
+        return `Running the earlier examples of this page first: ${p.done + 1} of ${p.total} ` +
+          `(${exampleName(ctx, p.line)}${aboutText(ctx.estimates[p.line], " in a browser")})…`;
+      case "run": return "Running…";
       default: return "Running…";
     }
   }
@@ -161,12 +180,30 @@
     return el("div", {}, el("p", { class: "dlfs-note", text: "- what the code shows, + what Python printed:" }), pre);
   }
 
-  function exampleLink(blocks, line, text) {
-    const block = blocks.find((b) => b.first <= line && line <= b.last);
+  // "Section 'Gradient check', example 3": the block holding `line` of the page's Markdown.
+  function exampleName(ctx, line) {
+    const block = ctx.blocks.find((b) => b.first <= line && line <= b.last);
+    return block ? block.name : "an example above";
+  }
+
+  // ", about 3 min in a browser": an estimate from the build, said only when it is long.
+  function aboutText(seconds, suffix = "") {
+    if (!seconds || seconds < 5) return "";
+    return `, about ${seconds >= 90 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`}${suffix}`;
+  }
+
+  function exampleLink(ctx, line, text = exampleName(ctx, line)) {
+    const block = ctx.blocks.find((b) => b.first <= line && line <= b.last);
     return block ? el("a", { href: `#${block.box.id}`, text }) : document.createTextNode(text);
   }
 
-  function render(out, res, blocks) {
+  const traceback = (message) => el("pre", { class: "dlfs-traceback", text: (message || "").replace(/^Exception raised:\n/, "") });
+  const printed = (r) => (r.kind === "doctest" ? r.got || "" : "") + (r.stdout || "");
+
+  // What a Run shows, as a notebook does: what Python printed (a doctest's output and a plain
+  // block's last expression included), the tracebacks and diffs where they happened, the
+  // figures, the warnings as notes, and a small ✓/✗ mark under it all.
+  function render(out, res, ctx, block) {
     const parts = [];
     if (res.caught_up) {
       parts.push(el("p", { class: "dlfs-note", text:
@@ -175,36 +212,55 @@
     }
     for (const f of res.caught_up_failures) { // what follows may depend on it: say what went wrong
       parts.push(el("details", { class: "dlfs-note dlfs-bad" },
-        el("summary", {}, "An earlier example failed (",
-          exampleLink(blocks, f.line, `line ${f.line} of the page's source`), `): it ${f.status === "fail"
-            ? "printed something else" : "raised an error"}, and the examples after it may fail too.`),
-        el("pre", { class: "dlfs-traceback", text: (f.message || "").replace(/^Exception raised:\n/, "") })));
+        el("summary", {}, "An earlier example failed (", exampleLink(ctx, f.line), `): it ${f.status === "fail"
+          ? "printed something else" : "raised an error"}, and the examples after it may fail too.`),
+        traceback(f.message)));
     }
-    const doctests = res.results.filter((r) => r.kind === "doctest");
-    const good = doctests.filter((r) => r.status === "pass" || r.status === "skip").length;
-    const verb = doctests.length === 1 ? "prints" : "print";
-    const shown = res.edited ? "what your edit shows" : "what the page shows";
-    if (res.status === "pass") {
-      parts.push(el("p", { class: "dlfs-mark dlfs-good", text:
-        `✓ ${good} of ${plural(doctests.length, "statement")} ${verb} ${shown}.` }));
-    } else if (doctests.length) {
-      parts.push(el("p", { class: "dlfs-mark dlfs-bad", text:
-        `✗ ${good} of ${plural(doctests.length, "statement")} ${verb} ${shown}.` }));
-    } else if (res.status === "done") {
-      parts.push(el("p", { class: "dlfs-mark dlfs-good", text: "✓ Ran without an error." }));
-    }
+    let text = "";
+    const flush = () => { if (text) parts.push(el("pre", { class: "dlfs-stdout", text })); text = ""; };
     for (const r of res.results) {
       if (r.status === "fail" || r.status === "error") {
-        const where = r.kind === "doctest" ? `>>> ${r.source.trimEnd().split("\n")[0]}` : `line ${r.line}`;
+        flush();
+        const where = r.kind === "doctest" ? `>>> ${r.source.trimEnd().split("\n")[0]}` : "The code raised an error:";
         parts.push(el("p", { class: "dlfs-bad", text: `✗ ${where}` }));
         if (r.status === "fail" && r.got != null) parts.push(diffView(r.want, r.got));
-        else parts.push(el("pre", { class: "dlfs-traceback", text: r.message.replace(/^Exception raised:\n/, "") }));
+        else { text += r.stdout || ""; flush(); parts.push(traceback(r.message)); }
+      } else {
+        text += printed(r);
       }
-      if (r.stdout) parts.push(el("pre", { class: "dlfs-stdout", text: r.stdout }));
     }
+    flush();
     for (const svg of res.figures || []) {
       const src = URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }));
       parts.push(el("img", { class: "dlfs-figure", src, alt: "The figure this example drew" }));
+    }
+    for (const warning of res.results.flatMap((r) => r.warnings || [])) {
+      parts.push(el("p", { class: "dlfs-note dlfs-warning", role: "note", text: `⚠ ${warning}` }));
+    }
+    const stale = res.results.filter((r) => r.status === "ran");
+    if (stale.length || res.updated != null) {
+      const note = el("p", { class: "dlfs-note" }, stale.length
+        ? `${plural(stale.length, "statement")} you changed or added ${stale.length === 1 ? "is" : "are"} ` +
+          "shown, not compared with the expected output in the code (the page's, for its code). "
+        : "");
+      if (res.updated != null && block && block.editor) {
+        const update = el("button", { type: "button", class: "dlfs-update", "data-dlfs-update": true,
+                                      text: "Update expected output" });
+        update.addEventListener("click", () => { block.editor.setValue(res.updated.replace(/\n$/, "")); update.disabled = true; });
+        note.append(update);
+      }
+      parts.push(note);
+    }
+    const checked = res.results.filter((r) => r.kind === "doctest" && r.checked !== false);
+    const good = checked.filter((r) => r.status === "pass" || r.status === "skip").length;
+    const verb = checked.length === 1 ? "prints" : "print";
+    const shown = res.edited ? "what your edit shows" : "what the page shows";
+    if (res.status === "pass" || (res.status !== "done" && checked.length)) {
+      const ok = res.status === "pass";
+      parts.push(el("p", { class: `dlfs-mark ${ok ? "dlfs-good" : "dlfs-bad"}`, text:
+        `${ok ? "✓" : "✗"} ${good} of ${plural(checked.length, "statement")} ${verb} ${shown}.` }));
+    } else if (res.status === "done") {
+      parts.push(el("p", { class: "dlfs-mark dlfs-done", text: "Ran without an error." }));
     }
     out.replaceChildren(...parts);
   }
@@ -218,13 +274,25 @@
   // A line of progress with a seconds counter: Python holds its worker, not this page, so the
   // page counts the seconds. Only the words are announced (the line is not a live region, the
   // counter hidden from screen readers): the result, when it replaces the line, is.
+  // A training loop's progress (phase "loop", from dlfs.progress) fills a bar under the words.
   function progressLine(text) {
     const words = el("span", { text });
     const seconds = el("span", { "aria-hidden": "true" });
-    const line = el("p", { class: "dlfs-note", "aria-live": "off" }, words, " ", seconds);
+    const bar = el("progress", { class: "dlfs-loop", hidden: true, "aria-label": "Training progress" });
+    const count = el("span", { "aria-hidden": "true" });
+    const line = el("div", { class: "dlfs-note dlfs-progress", "aria-live": "off" },
+                    el("p", {}, words, " ", seconds), bar, count);
     const started = performance.now();
-    const tick = setInterval(() => { seconds.textContent = `${Math.round((performance.now() - started) / 1000)} s`; }, 1000);
-    return { line, say: (t) => { words.textContent = t; }, done: () => clearInterval(tick) };
+    const tick = setInterval(() => { seconds.textContent = `(${Math.round((performance.now() - started) / 1000)} s)`; }, 1000);
+    const loop = (p) => {
+      bar.hidden = false;
+      bar.max = p.total;
+      bar.value = p.done;
+      bar.title = `${p.what}: ${p.done.toLocaleString("en")} of ${p.total.toLocaleString("en")} iterations`;
+      bar.setAttribute("aria-valuetext", bar.title);
+      count.textContent = bar.title;
+    };
+    return { line, say: (t) => { words.textContent = t; }, loop, done: () => clearInterval(tick) };
   }
 
   function setupBlock(highlight, ctx) {
@@ -232,17 +300,26 @@
     const original = highlight.querySelector("code").textContent.replace(/\n$/, "");
     const box = el("div", { class: "dlfs-example", "data-dlfs-example": true, id: `dlfs-example-${first}` });
     highlight.before(box);
-    const label = `the example at line ${first} of the page`;
-    const run = el("button", { type: "button", "data-dlfs-run": true, "aria-label": `Run ${label}`, text: "Run" });
-    const edit = el("button", { type: "button", "data-dlfs-edit": true, "aria-label": `Edit ${label}`, text: "Edit" });
-    const reset = el("button", { type: "button", "data-dlfs-reset": true, hidden: true,
-                                 "aria-label": `Reset ${label} to the page's code`, text: "Reset" });
+    const run = el("button", { type: "button", "data-dlfs-run": true, text: "Run" });
+    const edit = el("button", { type: "button", "data-dlfs-edit": true, text: "Edit" });
+    const reset = el("button", { type: "button", "data-dlfs-reset": true, hidden: true, text: "Reset" });
     const stop = el("button", { type: "button", "data-dlfs-stop": true, hidden: true, text: "Stop" });
     const out = el("div", { class: "dlfs-output", "data-dlfs-output": true, "aria-live": "polite" });
     const editorSlot = el("div", { class: "dlfs-editor", hidden: true });
     box.append(highlight, editorSlot, el("div", { class: "dlfs-bar" }, run, edit, reset, stop), out);
     runButtons.push(run);
-    const block = { first, last, box, editor: null };
+    const block = { first, last, box, editor: null, name: "", seconds: 0 };
+    // once every block is known (init): "Section 'Gradient check', example 3", and the build's estimate
+    block.named = (name) => {
+      block.name = name;
+      const label = name.charAt(0).toLowerCase() + name.slice(1);
+      run.setAttribute("aria-label", `Run ${label}`);
+      edit.setAttribute("aria-label", `Edit ${label}`);
+      reset.setAttribute("aria-label", `Reset ${label} to the page's code`);
+      stop.setAttribute("aria-label", `Stop ${label}`);
+      block.seconds = Object.entries(ctx.estimates).reduce(
+        (sum, [line, seconds]) => sum + (first <= Number(line) && Number(line) <= last ? Number(seconds) : 0), 0);
+    };
 
     // null: the page's own code, whose examples Sybil already read from the page
     const code = () => (block.editor && block.editor.getValue() !== original ? block.editor.getValue() + "\n" : null);
@@ -250,13 +327,17 @@
     const doRun = () => busy || whileBusy(run, stop, async () => {
       reset.disabled = true; // its output would no longer match the code
       box.removeAttribute("data-dlfs-status");
-      const status = progressLine(python.started ? "Running…" : python.loadingText(ctx));
-      out.replaceChildren(status.line);
       const edited = code();
+      const running = `Running…${edited === null ? aboutText(block.seconds, " in a browser when this site was built") : ""}`;
+      const status = progressLine(python.started ? running : python.loadingText(ctx));
+      out.replaceChildren(status.line);
       try {
         const res = await python.call({ type: "run", page: ctx.page, url: ctx.url, start: first, end: last,
-                                        code: edited }, (p) => status.say(describeProgress(p)));
-        render(out, { ...res, edited: edited !== null }, ctx.blocks);
+                                        code: edited }, (p) => {
+          if (p.phase === "loop") status.loop(p);
+          else status.say(p.phase === "run" ? running : describeProgress(p, ctx));
+        });
+        render(out, res, ctx, block);
         box.dataset.dlfsStatus = res.status;
       } catch (err) {
         if (err.stopped) stopped(out, err.message === "stopped" ? "this example did not finish." : err.message);
@@ -275,7 +356,7 @@
       edit.disabled = true;
       try {
         const editors = await loadEditor();
-        block.editor = editors.create(editorSlot, original, { onRun: doRun, label: `Code of ${label}` });
+        block.editor = editors.create(editorSlot, original, { onRun: doRun, label: `Code of ${block.name}` });
         box.dlfsEditor = block.editor; // for tests and other tools driving the page
         highlight.hidden = true;
         editorSlot.hidden = false;
@@ -326,7 +407,7 @@
           if (p.phase !== "check") { status.say(describeProgress(p)); return; }
           bar.value = p.done;
           const left = estimate ? Math.max(0, estimate - p.elapsed) : 0;
-          status.say(`Example ${p.done + 1} of ${p.total} (line ${p.line} of the page's source)` +
+          status.say(`Example ${p.done + 1} of ${p.total} (${exampleName(ctx, p.line)})` +
             (left >= 10 ? `; about ${left >= 90 ? `${Math.round(left / 60)} min` : `${Math.round(left)} s`} left:` : ":"));
         });
         bar.value = res.total;
@@ -335,7 +416,7 @@
           `${res.failed ? "✗" : "✓"} ${res.passed} of ${plural(res.total, "example")} pass in your browser (${seconds} s).` });
         const failures = res.results.filter((r) => r.status === "fail" || r.status === "error");
         const list = el("ul", {}, ...failures.map((r) => el("li", {},
-          exampleLink(ctx.blocks, r.line, `line ${r.line} of the page's source`), `: ${r.status === "fail" ? "printed something else" : "raised an error"}`,
+          exampleLink(ctx, r.line), `: ${r.status === "fail" ? "printed something else" : "raised an error"}`,
           el("pre", { class: "dlfs-traceback", text: r.message.replace(/^Exception raised:\n/, "") }))));
         result.replaceChildren(summary, ...(failures.length ? [list] : []));
         result.dlfsResults = res.results; // each example's line, status and output, for tools and tests
@@ -354,6 +435,19 @@
     stop.addEventListener("click", () => python.end("stopped"));
   }
 
+  // Each block's section (the heading above it) and its position there, as a reader counts them.
+  function nameBlocks(blocks) {
+    const headings = Array.from(document.querySelectorAll("article h1, article h2, article h3"));
+    const seen = new Map();
+    for (const block of blocks) {
+      const heading = headings.filter((h) => h.compareDocumentPosition(block.box) & Node.DOCUMENT_POSITION_FOLLOWING).pop();
+      const title = heading ? heading.textContent.replace(/¶\s*$/, "").trim() : "";
+      const position = (seen.get(heading) || 0) + 1;
+      seen.set(heading, position);
+      block.named(title ? `Section '${title}', example ${position}` : `Example ${position}`);
+    }
+  }
+
   function init() {
     const info = document.querySelector("[data-dlfs-page]");
     if (!info || typeof Worker === "undefined") return;
@@ -365,10 +459,20 @@
       firstDownload: sizes.python + sizes.numpy + sizes.examples, // gzip, as a compressing host sends them
       firstUnpacked: sizes.unpacked.python + sizes.unpacked.numpy + sizes.unpacked.examples,
       blocks: [],
+      estimates: JSON.parse(info.dataset.estimates || "{}"), // example line -> seconds in a browser
     };
     document.head.append(el("link", { rel: "stylesheet", href: base + "run.css" }));
     ctx.blocks = Array.from(document.querySelectorAll("[data-dlfs-block]"), (h) => setupBlock(h, ctx));
+    nameBlocks(ctx.blocks);
     setupCheck(info, ctx);
+    window.dlfsExampleName = (line) => exampleName(ctx, line);
+    window.dlfsRunCode = async (code, { start = 1 } = {}) => {
+      const res = await python.call({ type: "run", page: ctx.page, url: ctx.url, start, end: start, code });
+      const failed = res.results.find((r) => r.status === "fail" || r.status === "error");
+      return { stdout: res.results.map(printed).join(""), status: res.status, figures: res.figures || [],
+               warnings: res.results.flatMap((r) => r.warnings || []), result: res,
+               error: failed ? (failed.status === "fail" ? failed.message : failed.message.replace(/^Exception raised:\n/, "")) : null };
+    };
     // For tools and tests: check any page of the site (its Markdown, as served) in this page's
     // Python, as "Check this page" does; a promise of {total, passed, failed, seconds, results, needs}.
     window.dlfsCheck = (page = ctx.page) => python.call({ type: "check", page, url: base + "pages/" + page + ".txt" });

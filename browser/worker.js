@@ -62,7 +62,8 @@ async function start(id) {
   pyodide = await loadPyodide({
     indexURL,
     packages: EAGER, // from the site's pyodide-lock.json; the browser checks each wheel's sha256
-    env: { DLFS_DATA: "/data", HOME: "/home/pyodide", MPLBACKEND: "Agg" },
+    // plt.show() shows the figures under the example (dlfs/site/inline.py), as a notebook does
+    env: { DLFS_DATA: "/data", HOME: "/home/pyodide", MPLBACKEND: "module://dlfs.site.inline" },
     stdout: () => {}, // examples' output is captured per example by dlfs.site.examples
     stderr: (text) => errors.push(text),
   });

@@ -24,6 +24,7 @@ from dlfs._checks import check_finite, check_labels, check_positive
 from dlfs.download import atomic_file
 from dlfs.nets import Network, TwoLayerNet
 from dlfs.optim import SGD, Optimizer
+from dlfs.progress import report
 
 
 # --8<-- [start:minibatches]
@@ -267,6 +268,7 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
                     history.stopped_early = True
                     break
             bar.update()
+            report(method, i + 1, iters)  # for a listener such as the browser's progress bar
     if patience is not None:
         for key, p in best.items():  # back to the best evaluation, in place
             net.params[key][...] = p

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from dlfs.site.examples import parse_page, reading
+from dlfs.site.examples import parse_page, reading, runnable_blocks
 from tests.browser_check import Requests, check, lanes
 from tests.conftest import browser_check_results
 from tests.test_docs_browser import ARTIFACTS
@@ -62,13 +62,18 @@ def edit(box, code: str) -> None:
     box.evaluate("(b, code) => b.dlfsEditor.setValue(code)", code)
 
 
+def blocks_of(chapter: str) -> int:
+    return len(runnable_blocks((ROOT / "docs" / f"{chapter}.md").read_text(encoding="utf-8")))
+
+
 def examples_of(chapter: str) -> int:
     return len(list(parse_page((ROOT / "docs" / f"{chapter}.md").read_text(encoding="utf-8"))))
 
 
 def test_without_javascript_the_page_reads_as_before(chromium, server) -> None:
     with reader(chromium, server, "numerical-diff/", java_script_enabled=False) as (page, requests):
-        assert page.locator("[data-dlfs-block]").count() == 16, "the blocks are tagged, nothing more"
+        tagged = page.locator("[data-dlfs-block]").count()
+        assert tagged == blocks_of("numerical-diff"), "the blocks are tagged, nothing more"
         assert page.locator("[data-dlfs-run], [data-dlfs-check], [data-dlfs-example], [data-dlfs-output]").count() == 0
         assert not page.locator("[data-dlfs-page]").is_visible()
         assert not requests.under("assets/dlfs/"), "not even the stylesheet: run.js adds it"
@@ -77,7 +82,7 @@ def test_without_javascript_the_page_reads_as_before(chromium, server) -> None:
 def test_first_run_loads_python_then_shows_the_output(chromium, server) -> None:
     with reader(chromium, server, "numerical-diff/") as (page, requests):
         examples = page.locator("[data-dlfs-example]")
-        assert examples.count() == 16
+        assert examples.count() == blocks_of("numerical-diff")
         assert sorted(requests.under("assets/dlfs/")) == [
             "assets/dlfs/exercises.js", "assets/dlfs/run.css", "assets/dlfs/run.js"], (
             "nothing but the page scripts (the exercises' too, on a page with exercises) before the first Run")
@@ -257,3 +262,90 @@ def test_every_chapter_prints_in_the_browser_what_it_prints_natively(
     differ = [f"line {line}: native {reading(want, got)!r}, WebAssembly {reading(want, there)!r}"
               for (line, want, got), (_, there) in zip(native, wasm) if reading(want, got) != reading(want, there)]
     assert not differ, "\n".join(differ)
+
+
+# ------------------------------------------------ run like a notebook (issue 18)
+def test_a_passing_run_shows_what_python_printed_with_a_small_mark(chromium, server) -> None:
+    with reader(chromium, server, "numerical-diff/") as (page, _requests):
+        first = page.locator("[data-dlfs-example]").first
+        assert run(page, first) == "pass"
+        output = first.locator("[data-dlfs-output]")
+        assert output.locator("pre.dlfs-stdout").inner_text() == "0.0\n", "what print() printed, as the page shows"
+        assert output.locator(".dlfs-mark").inner_text() == "✓ 4 of 4 statements print what the page shows."
+        assert output.locator(".dlfs-mark").evaluate("m => m === m.parentNode.lastElementChild"), "under the output"
+        box = page.locator("[data-dlfs-example]").nth(1)
+        edit(box, "h = 1e-4\nh * 2\n")
+        assert run(page, box) == "done"
+        assert box.locator("pre.dlfs-stdout").inner_text() == "0.0002\n", "the last expression's value, as Jupyter"
+
+
+def test_timings_the_page_shows_as_dots_are_shown_after_running(chromium, server) -> None:
+    with reader(chromium, server, "learning/") as (page, _requests):
+        box = page.locator("[data-dlfs-example]").filter(has_text="numerical ... s, backprop ... s")
+        assert run(page, box) == "pass"
+        printed = box.locator("pre.dlfs-stdout").inner_text()
+        assert re.fullmatch(r"numerical \d+\.\d\d s, backprop \d+\.\d{4} s\n", printed), printed
+
+
+def test_an_edited_example_shows_what_it_prints_without_a_cross(chromium, server) -> None:
+    with reader(chromium, server, "numerical-diff/") as (page, _requests):
+        box = page.locator("[data-dlfs-example]").first
+        code = box.locator("code").first.inner_text()
+        assert 'h=1e-50, method="forward"))\n0.0' in code
+        # a changed number under the page's expected output, and a new >>> line with none
+        edit(box, code.replace("h=1e-50", "h=1e-4").rstrip("\n") + "\n>>> print(f(5.0))\n")
+        assert run(page, box) == "done"
+        output = box.locator("[data-dlfs-output]")
+        assert output.locator(".dlfs-bad").count() == 0 and "✗" not in output.inner_text()
+        printed = output.locator("pre.dlfs-stdout").inner_text()
+        assert re.fullmatch(r"0\.2000\d*\n0\.75\n", printed), printed
+        assert "2 statements you changed or added are shown, not compared" in output.inner_text()
+        output.locator("[data-dlfs-update]").click()
+        updated = box.evaluate("b => b.dlfsEditor.getValue()")
+        assert "\n0.2000" in updated and updated.rstrip("\n").endswith(">>> print(f(5.0))\n0.75")
+        assert run(page, box) == "pass", "the expected outputs written in are compared"
+        assert "✓ 2 of 2 statements print what your edit shows." in output.inner_text(), "the imports print nothing"
+
+
+def test_plt_show_draws_the_figure_and_warnings_are_notes(chromium, server) -> None:
+    with reader(chromium, server, "numerical-diff/", color_scheme="dark") as (page, _requests):
+        box = page.locator("[data-dlfs-example]").nth(1)
+        edit(box, "import warnings\nimport matplotlib.pyplot as plt\nimport numpy as np\n"
+                  "plt.plot([0, 1, 2], [0, 1, 4])\nplt.show()\nprint(np.log(0))\nwarnings.warn('careful')\n")
+        assert run(page, box) == "done"
+        output = box.locator("[data-dlfs-output]")
+        assert output.locator(".dlfs-traceback").count() == 0, output.inner_text()
+        assert output.locator("img.dlfs-figure").count() == 1, "plt.show() shows the figure"
+        assert output.locator("pre.dlfs-stdout").inner_text() == "-inf\n"
+        notes = output.locator(".dlfs-warning").all_inner_texts()
+        assert any("RuntimeWarning" in n and "division by zero" in n for n in notes), notes
+        assert any("UserWarning: careful" in n for n in notes), notes
+
+
+def test_a_long_example_gives_its_estimate_and_a_progress_bar(chromium, server) -> None:
+    with reader(chromium, server, "training/") as (page, _requests):
+        box = page.locator("[data-dlfs-example]").filter(has_text="history = mnist_run()")
+        label = "section 'Training the book's network', example 1"
+        assert box.locator("[data-dlfs-run]").get_attribute("aria-label") == f"Run {label}"
+        assert box.locator("[data-dlfs-stop]").get_attribute("aria-label") == f"Stop {label}"
+        box.locator("[data-dlfs-run]").click()
+        bar = box.locator("progress.dlfs-loop")
+        page.wait_for_function("p => !p.hidden && p.value > 0", arg=bar.element_handle(), timeout=LOAD)
+        text = box.locator("[data-dlfs-output]").inner_text()
+        assert re.search(r"Running…, about \d+ (min|s) in a browser when this site was built", text), text
+        assert bar.get_attribute("max") == "10000" and "backprop" in bar.get_attribute("title")
+        box.locator("[data-dlfs-stop]").click()
+        page.wait_for_function("b => b.dataset.dlfsStatus === 'stopped'", arg=box.element_handle(), timeout=10_000)
+
+
+def test_examples_are_named_by_section_and_position_not_by_source_line(chromium, server) -> None:
+    text = (ROOT / "docs" / "numerical-diff.md").read_text(encoding="utf-8")
+    spoiled = {"assets/dlfs/pages/numerical-diff.md.txt": text.replace("forward  0.2000010000", "forward  0.5")}
+    with reader(chromium, server, "numerical-diff/", replace=spoiled) as (page, _requests):
+        result = check(page, timeout=300_000)
+        link = page.locator("[data-dlfs-check-result] a").first
+        assert re.fullmatch(r"Section '.+', example \d", link.inner_text()), link.inner_text()
+        assert "line" not in result["text"]
+        third = page.locator("[data-dlfs-example]").nth(2)
+        assert third.locator("[data-dlfs-run]").get_attribute("aria-label") == (
+            "Run section 'Forward, backward and central differences', example 1")

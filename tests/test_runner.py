@@ -6,6 +6,9 @@ check what it computes, fast and without a browser.
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -95,11 +98,55 @@ def test_source_to_run_is_what_would_run() -> None:
     assert session.source_to_run(17, 19, "import matplotlib\n") == "import matplotlib\n"
 
 
-def test_warnings_are_errors_as_in_pytest() -> None:
+WARNS = "```python\nimport warnings\nwarnings.warn('careful')\n```\n"
+
+
+def test_warnings_are_errors_in_a_check_as_in_pytest() -> None:
     assert tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"][
         "filterwarnings"] == [examples.WARNINGS]
-    result = PageSession("```python\nimport warnings\nwarnings.warn('careful')\n```\n").run_block(1, 4)
-    assert result["status"] == "error" and "UserWarning: careful" in result["results"][0]["message"]
+    (result,) = check_page(WARNS)["results"]
+    assert result["status"] == "error" and "UserWarning: careful" in result["message"]
+
+
+def test_a_readers_run_shows_warnings_as_notes() -> None:
+    result = PageSession(WARNS).run_block(1, 4)
+    assert result["status"] == "done" and result["results"][0]["warnings"] == ["UserWarning: careful"]
+
+
+def test_a_plain_block_shows_the_value_of_its_last_expression() -> None:
+    session = PageSession(PAGE)
+    (shown,) = session.run_block(17, 19, 'print("x is", x)\nx * 7\n')["results"]
+    assert shown["stdout"] == "x is 6\n42\n"
+    (quiet,) = session.run_block(17, 19, "y = x\nNone\n")["results"]
+    assert quiet["stdout"] == "", "None is not shown, as at Python's prompt"
+    assert check_page("```python\n6 * 7\n```\n")["results"][0].get("stdout", "") == "", "a check shows nothing"
+
+
+def test_an_edit_compares_only_the_expected_outputs_kept_with_their_statement_or_written() -> None:
+    session = PageSession(PAGE)
+    # a changed statement under the page's expected output, and a new line with none: shown, not compared
+    result = session.run_block(9, 15, '>>> x * 8\n42\n>>> x + 1\n>>> print("two\\nlines")\ntwo\nlines\n')
+    assert [(r["status"], r["checked"]) for r in result["results"]] == [("ran", False), ("ran", False), ("pass", True)]
+    assert [r["got"] for r in result["results"]][:2] == ["48\n", "7\n"]
+    assert result["status"] == "pass" and result["edited"]
+    assert result["updated"] == '>>> x * 8\n48\n>>> x + 1\n7\n>>> print("two\\nlines")\ntwo\nlines\n'
+    # nothing kept: neutral
+    assert session.run_block(9, 15, ">>> x * 8\n42\n")["status"] == "done"
+    # a prediction the reader wrote is compared
+    assert session.run_block(9, 15, ">>> x * 8\n47\n")["status"] == "fail"
+    assert session.run_block(9, 15, ">>> x * 8\n48\n")["status"] == "pass"
+    # the page's code, unedited, is checked as the page shows it
+    assert session.run_block(9, 15)["edited"] is False
+
+
+def test_a_run_passes_on_a_training_loops_progress() -> None:
+    heard: list[dict] = []
+    page = ("```python\n>>> import numpy as np\n>>> from dlfs.nets import TwoLayerNet\n"
+            ">>> from dlfs.train import train\n>>> x = np.eye(4); t = np.arange(4)\n"
+            ">>> _ = train(TwoLayerNet(4, 3, 4), x, t, iters=20, batch_size=2)\n```\n")
+    PageSession(page).run_block(1, 7, progress=heard.append)
+    loop = [p for p in heard if p["phase"] == "loop"]
+    assert loop and loop[0]["what"] == "backprop" and loop[-1]["done"] == loop[-1]["total"] == 20
 
 
 def test_conftest_runs_the_pages_with_the_shared_parsers(request: pytest.FixtureRequest) -> None:
@@ -139,3 +186,24 @@ def test_a_figure_drawn_on_is_shown_once() -> None:
     assert stale_figures(session.namespace) == [], "shown once, until it changes again"
     session.run_block(1, 6, "_ = ax.set_title('again')\n")
     assert len(stale_figures(session.namespace)) == 1
+
+
+def test_each_long_examples_estimate_is_found_by_the_first_line_of_its_statement(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("browser_hook", ROOT / "docs" / "hooks" / "browser.py")
+    assert spec is not None and spec.loader is not None
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    known = json.loads((ROOT / "browser" / "example-seconds.json").read_text(encoding="utf-8"))
+    for page, wanted in known.items():
+        found = hook.example_estimates(page, examples_of_page(page), ROOT / "browser" / "example-seconds.json")
+        assert sorted(found.values()) == sorted(wanted.values()), page
+    estimates = tmp_path / "example-seconds.json"
+    estimates.write_text(json.dumps({"page.md": {"for n in range(3):": 7, "y = x + 1": 9}}))
+    loop = "```python\nfor n in range(3):\n    print(n)\n```\n\n```python\ny = x + 1\n```\n"
+    assert hook.example_estimates("page.md", list(examples.parse_page(loop)), estimates) == {"1": 7, "6": 9}
+    with pytest.raises(Exception, match=re.escape("page.md has no example 'y = x + 1' any more")):
+        hook.example_estimates("page.md", list(examples.parse_page(loop.replace("x + 1", "x + 2"))), estimates)
+
+
+def examples_of_page(page: str) -> list:
+    return list(examples.parse_page((ROOT / "docs" / page).read_text(encoding="utf-8")))

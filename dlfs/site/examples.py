@@ -16,6 +16,7 @@ page to what CI holds it to. Nothing here imports pytest.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import doctest
 import io
@@ -119,14 +120,19 @@ def kind(example: Example) -> str:
     return "code" if type(example.region.evaluator).__name__ == "PythonEvaluator" else "directive"
 
 
-def evaluate(example: Example) -> dict[str, Any]:
+def evaluate(example: Example, *, reader: bool = False) -> dict[str, Any]:
     """Run one example as pytest does, and say how it went; never raises.
+
+    With `reader`, as a reader's Run shows it, like a notebook: a plain
+    block's last expression has its value printed (``sys.displayhook``, as
+    in Python's prompt), and warnings are recorded in ``warnings`` (one
+    ``"Category: message"`` each) instead of being errors.
 
     Returns a dict: ``line``, ``kind``, ``status`` (``"pass"``, ``"fail"``:
     a doctest printed something else, ``"error"``: the code raised, or
     ``"skip"``), ``stdout``, ``message`` (the failure or the traceback),
-    ``seconds``; for a doctest also ``source``, ``want`` and ``got``, what it
-    printed (None if it raised or was skipped).
+    ``seconds``, ``warnings``; for a doctest also ``source``, ``want`` and
+    ``got``, what it printed (None if it raised or was skipped).
     """
     result: dict[str, Any] = {"line": example.line, "kind": kind(example), "message": ""}
     recorder = getattr(example.region.evaluator, "runner", None)
@@ -136,11 +142,16 @@ def evaluate(example: Example) -> dict[str, Any]:
             recorder.got = None
     out = io.StringIO()
     start = time.perf_counter()
+    caught: list[warnings.WarningMessage] = []
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter(WARNINGS)  # type: ignore[arg-type]
-                example.evaluate()
+            with warnings.catch_warnings(record=reader) as recorded:
+                warnings.simplefilter("always" if reader else WARNINGS)  # type: ignore[arg-type]
+                caught = recorded if recorded is not None else []
+                if reader and result["kind"] == "code":
+                    _exec_showing_last(example)
+                else:
+                    example.evaluate()
             result["status"] = "pass"
         except SybilFailure as failure:
             raised = failure.result.startswith("Exception raised:")
@@ -152,9 +163,29 @@ def evaluate(example: Example) -> dict[str, Any]:
             result |= {"status": "error", "message": user_traceback()}
     result["seconds"] = time.perf_counter() - start
     result["stdout"] = out.getvalue()
+    result["warnings"] = [f"{w.category.__name__}: {w.message}" for w in caught]
     if result["kind"] == "doctest" and isinstance(recorder, OutputRecorder):
         result["got"] = recorder.got
     return result
+
+
+def _exec_showing_last(example: Example) -> None:
+    """Run a plain block as Sybil's PythonEvaluator does, but print its last expression's value.
+
+    The last statement, if an expression, is compiled as Python's prompt
+    compiles a line (mode ``"single"``), so ``sys.displayhook`` prints its
+    value unless it is None, as Jupyter shows an ``Out``.
+    """
+    padding = example.line + example.parsed.line_offset
+    tree = ast.parse("\n" * padding + str(example.parsed), example.path)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    try:
+        exec(compile(tree, example.path, "exec", dont_inherit=True), example.namespace)
+        if last is not None:
+            shown = ast.Interactive(body=[last])
+            exec(compile(shown, example.path, "single", dont_inherit=True), example.namespace)
+    finally:
+        example.namespace.pop("__builtins__", None)  # exec adds it; Sybil's evaluator removes it too
 
 
 def _without_doctest_frames(message: str) -> str:

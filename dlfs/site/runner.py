@@ -27,6 +27,7 @@ sends to the page as JSON.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from typing import Any
 
 from sybil import Example
 
+from dlfs.progress import listening
 from dlfs.site.examples import evaluate, kind, parse_page
 
 Progress = Callable[[dict[str, Any]], None]
@@ -44,13 +46,56 @@ def _quiet(_: dict[str, Any]) -> None:
 
 
 def block_status(results: list[dict[str, Any]]) -> str:
-    """What a block's run shows: ``"error"``, ``"fail"``, ``"pass"`` (its doctests hold) or ``"done"``."""
+    """What a block's run shows: ``"error"``, ``"fail"``, ``"pass"`` (its doctests hold) or ``"done"``.
+
+    A doctest whose expected output is not compared (``"checked": False``,
+    see `PageSession.run_block`) counts for none of them.
+    """
     statuses = {r["status"] for r in results}
     if "error" in statuses:
         return "error"
     if "fail" in statuses:
         return "fail"
-    return "pass" if any(r["kind"] == "doctest" for r in results) else "done"
+    return "pass" if any(r["kind"] == "doctest" and r.get("checked", True) for r in results) else "done"
+
+
+def compare_kept(original: list[dict[str, Any]], edited: list[dict[str, Any]]) -> None:
+    """Mark which doctests of a reader's edit are compared with their expected output, in place.
+
+    An edit is the reader's code: what it prints is shown, and an expected
+    output is compared only where the reader kept it with its statement, as
+    the page has them, or wrote it (a prediction). One left under a changed
+    statement (the page's output of other code) or none at all (a new
+    ``>>>`` line, an import) is not compared: its result gets ``"checked":
+    False`` and, if it printed something, status ``"ran"`` instead of ``"fail"``.
+    """
+    kept = {(r["source"], r["want"]) for r in original if r["kind"] == "doctest"}
+    page_wants = {r["want"] for r in original if r["kind"] == "doctest"}
+    for r in edited:
+        if r["kind"] != "doctest":
+            continue
+        r["checked"] = bool(r["want"]) and ((r["source"], r["want"]) in kept or r["want"] not in page_wants)
+        if not r["checked"] and r["status"] == "fail":
+            r["status"] = "ran"
+
+
+def with_outputs(code: str, start: int, results: list[dict[str, Any]]) -> str:
+    """`code` (a block's edit, its fence on line `start`) with each doctest's expected output
+    replaced by what it printed, where the two differ: the "Update expected output" of a Run.
+
+    >>> with_outputs(">>> 6 * 7\\n41\\n>>> 1\\n1\\n", 1,
+    ...              [{"status": "fail", "line": 2, "source": "6 * 7\\n", "want": "41\\n", "got": "42\\n"}])
+    '>>> 6 * 7\\n42\\n>>> 1\\n1\\n'
+    """
+    lines = code.split("\n")
+    for r in sorted(results, key=lambda r: -r["line"]):
+        if r["status"] not in ("fail", "ran") or r.get("got") is None:
+            continue
+        at = r["line"] - start - 1 + len(r["source"].splitlines())  # the first line of the expected output
+        indent = lines[at - 1][:len(lines[at - 1]) - len(lines[at - 1].lstrip())]
+        got = [indent + (line if line.strip() else "<BLANKLINE>") for line in r["got"].rstrip("\n").split("\n")]
+        lines[at:at + len(r["want"].splitlines())] = got if r["got"].strip() else []
+    return "\n".join(lines)
 
 
 class PageSession:
@@ -91,27 +136,38 @@ class PageSession:
         """
         earlier = [i for i, ex in enumerate(self.examples) if ex.line < start and i not in self.done]
         failures = []
-        for n, i in enumerate(earlier):
-            progress({"phase": "catch-up", "done": n, "total": len(earlier), "line": self.examples[i].line})
-            result = evaluate(self.examples[i])
-            self.done.add(i)
-            if result["status"] in ("fail", "error"):
-                failures.append(result)
-        own = self._in_block(start, end)
-        if code is None or code == self.block_text(start, end):
-            examples = [self.examples[i] for i in own]
-        else:
-            # the edit, as a block at the same place: line numbers in messages match the page
-            edited = parse_page("\n" * (start - 1) + "```python\n" + code.rstrip("\n") + "\n```\n", self.path)
-            edited.namespace = self.namespace
-            examples = list(edited.examples())
-        progress({"phase": "run", "total": len(examples)})
-        results = [evaluate(example) for example in examples]
-        if code is not None:
+        with listening(_loop_progress(progress)):
+            for n, i in enumerate(earlier):
+                progress({"phase": "catch-up", "done": n, "total": len(earlier), "line": self.examples[i].line})
+                result = evaluate(self.examples[i])
+                self.done.add(i)
+                if result["status"] in ("fail", "error"):
+                    failures.append(result)
+            own = self._in_block(start, end)
+            edited = code is not None and code != self.block_text(start, end)
+            if not edited:
+                examples = [self.examples[i] for i in own]
+            else:
+                # the edit, as a block at the same place: line numbers in messages match the page
+                text = "\n" * (start - 1) + "```python\n" + str(code).rstrip("\n") + "\n```\n"
+                document = parse_page(text, self.path)
+                document.namespace = self.namespace
+                examples = list(document.examples())
+            progress({"phase": "run", "total": len(examples)})
+            results = []
+            for n, example in enumerate(examples):
+                progress({"phase": "run", "done": n, "total": len(examples), "line": example.line})
+                results.append(evaluate(example, reader=True))
+        answer: dict[str, Any] = {"caught_up": len(earlier), "caught_up_failures": failures, "results": results}
+        if edited:
             parse_page(self.document.text, self.path)  # tracebacks show the page's lines again
+            compare_kept([_written(self.examples[i]) for i in own], results)
+            for r in results:
+                r["warnings"] += float_notes(r) if NO_FLOAT_FLAGS else []
+            if any(r["status"] in ("fail", "ran") and r.get("got") is not None for r in results):
+                answer["updated"] = with_outputs(str(code), start, results)
         self.done.update(own)
-        return {"caught_up": len(earlier), "caught_up_failures": failures, "results": results,
-                "status": block_status(results)}
+        return answer | {"edited": edited, "status": block_status(results)}
 
     def source_to_run(self, start: int, end: int, code: str | None = None) -> str:
         """The code that `run_block` would run: the worker reads it to fetch what it needs first."""
@@ -124,6 +180,48 @@ class PageSession:
         lines = self.document.text.splitlines()[start - 1:end]
         indent = len(lines[0]) - len(lines[0].lstrip())
         return "".join(line[indent:] + "\n" for line in lines[1:-1])
+
+
+def _written(example: Example) -> dict[str, Any]:
+    """What the page writes for an example, without running it: its kind, and a doctest's source and want."""
+    if kind(example) != "doctest":
+        return {"kind": kind(example)}
+    return {"kind": "doctest", "source": example.parsed.source, "want": example.parsed.want}
+
+
+# WebAssembly has no floating-point exception flags: NumPy there cannot see a division by zero
+# or an invalid operation, and never warns of one (pyodide/pyodide#156).
+NO_FLOAT_FLAGS = sys.platform == "emscripten"
+_NON_FINITE = re.compile(r"(?<![\w.])-?(?:inf|nan)(?![\w])")
+
+
+def float_notes(result: dict[str, Any]) -> list[str]:
+    """A note for a result that printed ``inf`` or ``nan``, where NumPy cannot warn (`NO_FLOAT_FLAGS`).
+
+    >>> float_notes({"stdout": "-inf\\n"})[0].split(":")[0]
+    'RuntimeWarning'
+    >>> float_notes({"stdout": "information, nano\\n", "got": None})
+    []
+    """
+    printed = (result.get("got") or "") + result.get("stdout", "")
+    if not _NON_FINITE.search(printed):
+        return []
+    return ["RuntimeWarning: inf or nan, from a division by zero or an invalid value such as "
+            "log(0) or 0/0. NumPy warns of it natively; in the browser it cannot (WebAssembly "
+            "has no floating-point error flags)."]
+
+
+def _loop_progress(progress: Progress, every: float = 0.25) -> Callable[[str, int, int], None]:
+    """A `dlfs.progress` listener that passes a loop's progress on, at most once every `every` seconds."""
+    last = -every
+
+    def listener(what: str, done: int, total: int) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        if now - last >= every or done == total:
+            last = now
+            progress({"phase": "loop", "what": what, "done": done, "total": total})
+    return listener
 
 
 def source(example: Example) -> str:

@@ -15,7 +15,9 @@ and adds files; ``browser/run.js`` draws the buttons when JavaScript runs.
   in the page's Markdown file, which maps it to Sybil's examples.
 - ``on_page_content``: a hidden ``data-dlfs-page`` element names the page's
   Markdown and holds the count of its examples and, for a long page, how
-  long a check took in a browser (``browser/check-seconds.json``).
+  long a check took in a browser (``browser/check-seconds.json``), and for
+  each long example (found by its statement) the seconds it took there
+  (``browser/example-seconds.json``), keyed by its line.
 - ``on_env``: the runtime is waited for; a file that fails its check stops
   the build with one line naming it. ``on_post_page`` writes the download
   sizes into the pages.
@@ -113,12 +115,35 @@ def on_page_content(html: str, page, config, files) -> str:
         return html
     from dlfs.site.examples import parse_page
 
-    examples = len(list(parse_page(page.file.content_string)))
-    estimates = Path(config.config_file_path).parent / "browser" / "check-seconds.json"
-    known = json.loads(estimates.read_text(encoding="utf-8")) if estimates.is_file() else {}
+    examples = list(parse_page(page.file.content_string))
+    folder = Path(config.config_file_path).parent / "browser"
+    checks = folder / "check-seconds.json"
+    known = json.loads(checks.read_text(encoding="utf-8")) if checks.is_file() else {}
     seconds = known.get(page.file.src_uri, "")
-    return html + (f'\n<div hidden data-dlfs-page="{page.file.src_uri}" data-examples="{examples}" '
-                   f'data-blocks="{blocks}" data-estimate="{seconds}" data-sizes="{SIZES}"></div>\n')
+    estimates = example_estimates(page.file.src_uri, examples, folder / "example-seconds.json")
+    each = json.dumps(estimates).replace('"', "&quot;")
+    return html + (f'\n<div hidden data-dlfs-page="{page.file.src_uri}" data-examples="{len(examples)}" '
+                   f'data-blocks="{blocks}" data-estimate="{seconds}" data-estimates="{each}" '
+                   f'data-sizes="{SIZES}"></div>\n')
+
+
+def example_estimates(page: str, examples: list, path: Path) -> dict[str, float]:
+    """{line: seconds} of the page's long examples, from `path`: {page: {statement: seconds}}.
+
+    A statement is named by its first line. One that no example of the page
+    starts with any more stops the build: its estimate would be lost without a word.
+    """
+    from dlfs.site.runner import source
+
+    wanted = json.loads(path.read_text(encoding="utf-8")).get(page, {}) if path.is_file() else {}
+    lines: dict[str, int] = {}
+    for example in examples:
+        lines.setdefault(source(example).strip().split("\n")[0], example.line)
+    missing = [statement for statement in wanted if statement not in lines]
+    if missing:
+        raise PluginError(f"{path.name}: {page} has no example {missing[0]!r} any more; "
+                          "update its estimates (benchmarks/bench_browser.py --estimates)")
+    return {str(lines[statement]): seconds for statement, seconds in wanted.items()}
 
 
 def on_env(env, config: MkDocsConfig, files: Files):
