@@ -31,10 +31,12 @@ CHAPTERS = ["numerical-diff", "gradients", "gradient-descent", "learning", "back
 
 
 @contextlib.contextmanager
-def reader(chromium, server: str, path: str, replace: dict[str, str | bytes] | None = None, **options):
+def reader(chromium, server: str, path: str, replace: dict[str, str | bytes] | None = None,
+           viewport: dict[str, int] | None = None, **options):
     """A fresh browser context on `path`; yields the page and its requests, and checks none left home."""
     requests = Requests(server, replace)
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, service_workers="block", **options)
+    context = chromium.new_context(viewport=viewport or {"width": 1280, "height": 900}, service_workers="block",
+                                   **options)
     context.route("**/*", requests.route)
     errors: list[str] = []
     try:

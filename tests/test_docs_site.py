@@ -214,6 +214,11 @@ def chapter_tops(site: Path):
 
 
 def test_each_chapter_opens_with_the_learners_line_and_folds_the_verification(built_site) -> None:
+    from bs4 import BeautifulSoup
+
+    home = BeautifulSoup((built_site.path / "index.html").read_text(encoding="utf-8"), "html.parser")
+    about = home.find("article").find("h1").find_next_sibling().find_next_sibling()
+    assert about.name == "details" and about.find(attrs={"data-dlfs-check-slot": True}), "the home page too"
     for name, h1 in chapter_tops(built_site.path):
         lead = h1.find_next_sibling()
         assert lead.name == "p" and "dlfs-lead" in lead["class"], (name, str(lead)[:200])

@@ -146,3 +146,16 @@ def test_the_search_separator_cuts_brackets_and_punctuation_off_words(written: s
 
 def test_the_search_separator_keeps_numbers_whole() -> None:
     assert [w for w in search_separator().split("lr 0.01 and 1e-8.") if w] == ["lr", "0.01", "and", "1e", "8"]
+
+
+def test_paths_from_the_hosts_root_are_read_under_the_sites_own_path(tmp_path: Path) -> None:
+    """With site_url https://host/book/, the 404 page links /book/assets/...: a file of the site."""
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "a.css").write_text("", encoding="utf-8")
+    (tmp_path / "404.html").write_text('<link href="/book/assets/a.css"><a href="/book/">home</a>'
+                                       '<a href="/other/x.html">x</a><img src="/book/b.png">', encoding="utf-8")
+    (tmp_path / "index.html").write_text("", encoding="utf-8")
+    assert checks.missing_targets(tmp_path, pdf=False, root="/book/") == ["404.html: /other/x.html",
+                                                                          "404.html: /book/b.png"]
+    assert checks.missing_targets(tmp_path, pdf=False) == [
+        "404.html: /book/assets/a.css", "404.html: /book/", "404.html: /other/x.html", "404.html: /book/b.png"]

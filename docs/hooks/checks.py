@@ -87,8 +87,10 @@ def on_post_page(output: str, page, config: MkDocsConfig) -> str:
     return output
 
 
-def missing_targets(site: Path, pdf: bool) -> list[str]:
-    """Each ``<page>: <url>`` of the built `site` whose relative href or src names no file in it."""
+def missing_targets(site: Path, pdf: bool, root: str = "/") -> list[str]:
+    """Each ``<page>: <url>`` of the built `site` whose relative href or src names no file in it.
+    `root`: the path of the site on its host (``/book/`` for ``https://host/book/``), which a path
+    from the host's root, such as the 404 page's, starts with."""
     site = site.resolve()
     missing = []
     for path in sorted(site.rglob("*.html")):
@@ -97,7 +99,9 @@ def missing_targets(site: Path, pdf: bool) -> list[str]:
             if parts.scheme or parts.netloc or not parts.path:  # another host (test_docs_site.py), or #id
                 continue
             local = unquote(parts.path)
-            target = (site / local.lstrip("/") if local.startswith("/") else path.parent / local).resolve()
+            if local.startswith("/"):
+                local = local.removeprefix(root) if local.startswith(root) else f"../{local}"  # off the site
+            target = (site / local if parts.path.startswith("/") else path.parent / local).resolve()
             if target.is_dir() or parts.path.endswith("/"):
                 target = target / "index.html"
             if pdf and target == site / PDF:
@@ -108,6 +112,8 @@ def missing_targets(site: Path, pdf: bool) -> list[str]:
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    missing = missing_targets(Path(config.site_dir), pdf=bool(os.environ.get("DLFS_PDF")))
+    root = urlsplit(config.site_url or "/").path or "/"
+    missing = missing_targets(Path(config.site_dir), pdf=bool(os.environ.get("DLFS_PDF")),
+                              root=root if root.endswith("/") else root + "/")
     for where in missing:
         log.warning("a link to a file the build did not write: %s", where)

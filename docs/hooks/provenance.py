@@ -100,15 +100,20 @@ LEAD = ('<p class="dlfs-lead" data-dlfs-lead>Every code block on this page runs 
         "starts Python, a download of about {first} the first time.</p>")
 
 
-def top(page: str, figures: int) -> str:
+HOME = ("**Check this page** runs every example of this page at once, as the tests do; "
+        "[How the examples are checked](#how-the-examples-are-checked) says what is verified, and where.\n")
+
+
+def top(page: str, figures: int | None) -> str:
     """What opens ``docs/<page>.md`` under its title, as Markdown: the learner's line, then the
-    verification, folded. run.js puts "Check this page" in the fold too (``data-dlfs-check-slot``);
-    ``extra.css`` shows the learner's line only when run.js has run (it adds ``run.css``)."""
+    verification (the stamp, or for the home page a pointer to its section), folded. run.js puts
+    "Check this page" in the fold too (``data-dlfs-check-slot``); ``extra.css`` shows the
+    learner's line only when run.js has run (it adds ``run.css``)."""
     from dlfs.site.browser import FIRST_DOWNLOAD
 
     return (f"{LEAD.format(first=FIRST_DOWNLOAD)}\n\n"
             '<details class="dlfs-about" markdown>\n<summary>How this page is checked</summary>\n\n'
-            f"{stamp(page, figures)}\n"
+            f"{HOME if figures is None else stamp(page, figures)}\n"
             '<div data-dlfs-check-slot></div>\n\n'
             "</details>\n")
 
@@ -118,10 +123,11 @@ def on_page_markdown(markdown: str, page, config: MkDocsConfig, files) -> str:
     from dlfs.book import PAGES, figures_of
 
     name = page.file.src_uri.removesuffix(".md")
-    if name not in PAGES:
+    if name not in (*PAGES, "index"):
         return markdown
+    figures = None if name == "index" else len(figures_of(name))
     title, sep, rest = markdown.partition("\n")
     if not title.startswith("# "):
         log.warning("%s: no title on its first line; its stamp goes at the top", page.file.src_uri)
-        return top(name, len(figures_of(name))) + "\n" + markdown
-    return f"{title}\n\n{top(name, len(figures_of(name)))}{sep}{rest}"
+        return top(name, figures) + "\n" + markdown
+    return f"{title}\n\n{top(name, figures)}{sep}{rest}"
