@@ -45,7 +45,7 @@ def test_a_chapter_opens_with_the_learners_line_and_folds_the_check(chromium, se
     with reader(chromium, server, path, PHONE) as page:
         first = page.evaluate(FIRST_SEEN_JS)
         assert first["tag"] == "P" and "dlfs-lead" in first["cls"], first
-        assert re.fullmatch(r"Every code block on this page runs in your browser: press Run under it, or Edit it "
+        assert re.fullmatch(r"Every example on this page runs in your browser: press Run under one, or Edit it "
                             r"and run your own version\. The first Run starts Python, a download of about \d+ MB "
                             r"the first time\.", first["text"]), first["text"]
         assert first["top"] < PHONE["height"] / 2, "on the first screen of a phone"

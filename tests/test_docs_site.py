@@ -223,7 +223,7 @@ def test_each_chapter_opens_with_the_learners_line_and_folds_the_verification(bu
         lead = h1.find_next_sibling()
         assert lead.name == "p" and "dlfs-lead" in lead["class"], (name, str(lead)[:200])
         text = lead.get_text(" ", strip=True)
-        assert text.startswith("Every code block on this page runs in your browser"), name
+        assert text.startswith("Every example on this page runs in your browser: press Run under one"), name
         assert re.search(r"The first Run starts Python, a download of about \d+ MB the first time\.$", text), text
         about = lead.find_next_sibling()
         assert about.name == "details" and "dlfs-about" in about["class"] and not about.has_attr("open"), name

@@ -95,8 +95,8 @@ def stamp(page: str, figures: int) -> str:
             f"</div>\n")
 
 
-LEAD = ('<p class="dlfs-lead" data-dlfs-lead>Every code block on this page runs in your browser: press '
-        "<strong>Run</strong> under it, or <strong>Edit</strong> it and run your own version. The first Run "
+LEAD = ('<p class="dlfs-lead" data-dlfs-lead>Every example on this page runs in your browser: press '
+        "<strong>Run</strong> under one, or <strong>Edit</strong> it and run your own version. The first Run "
         "starts Python, a download of about {first} the first time.</p>")
 
 
