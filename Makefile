@@ -64,6 +64,8 @@ site: setup
 
 # The whole book as one PDF, printed from the built site by Chromium: site/dlfs.pdf.
 # Needs /usr/bin/chromium and poppler-utils (Debian packages chromium, poppler-utils).
+# DLFS_PDF (for the site built first, too): the pages link the PDF only in this build.
+pdf: export DLFS_PDF = 1
 pdf: site
 	$(BIN)/python -m dlfs.site.pdf --site site --out site/dlfs.pdf
 

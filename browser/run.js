@@ -381,7 +381,7 @@
     const examples = Number(info.dataset.examples);
     const estimate = Number(info.dataset.estimate || 0);
     const button = el("button", { type: "button", "data-dlfs-check": true, text: "Check this page" });
-    const stop = el("button", { type: "button", "data-dlfs-stop": true, hidden: true, text: "Stop" });
+    const stop = el("button", { type: "button", "data-dlfs-stop": true, hidden: true, "aria-label": "Stop checking this page", text: "Stop" });
     const bar = el("progress", { max: examples, value: 0, hidden: true, "aria-label": "Examples checked" });
     const result = el("div", { class: "dlfs-output", "data-dlfs-check-result": true, "aria-live": "polite" });
     const about = estimate >= 60 ? ` It takes about ${Math.round(estimate / 60)} minutes in a browser.` : "";
@@ -391,8 +391,9 @@
       ` The first run downloads about ${mb(ctx.firstDownload)}, more if the page draws` +
       ` (matplotlib, ${mb(ctx.sizes.matplotlib)}) or reads MNIST (${mb(ctx.sizes.mnist)}).` });
     const panel = el("div", { class: "dlfs-check" }, el("div", { class: "dlfs-bar" }, button, stop, note), bar, result);
+    const slot = document.querySelector("[data-dlfs-check-slot]"); // a chapter's "How this page is checked"
     const title = document.querySelector(".md-content article h1") || document.querySelector("article h1");
-    if (title) title.after(panel); else info.before(panel);
+    if (slot) slot.append(panel); else if (title) title.after(panel); else info.before(panel);
     runButtons.push(button);
 
     button.addEventListener("click", () => busy || whileBusy(button, stop, async () => {

@@ -12,6 +12,8 @@ derivatives (the backward pass recorded as a graph too), checks that no
 array was changed in place between the two passes, and a switch that turns
 the recording off.
 
+Examples
+--------
 >>> x = Variable(3.0)
 >>> y = x * x + 2 * x  # dy/dx = 2x + 2
 >>> y.backward()
@@ -145,6 +147,8 @@ def topological_order(root: Variable) -> list[Variable]:
     A depth-first search with an explicit stack instead of recursion, so a
     chain of 100,000 operations needs no more than Python's default stack.
 
+    Examples
+    --------
     >>> x = Variable(2.0)
     >>> a = x.exp()
     >>> y = a * x
@@ -174,6 +178,8 @@ def sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     A bias of shape (M,) added to a batch of shape (N, M) was used N times,
     so its gradient is the sum of the N rows of the batch's gradient.
 
+    Examples
+    --------
     >>> sum_to(np.ones((4, 3)), (3,))
     array([4., 4., 4.])
     """

@@ -8,6 +8,8 @@ if ``DLFS_DATA`` is set, else in the user cache ``$XDG_CACHE_HOME/dlfs/<name>/``
 Missing files are downloaded into the first of those folders, unless
 ``download=False``. Nothing is ever printed: progress goes to :mod:`logging`.
 
+Examples
+--------
 >>> import dataclasses, tempfile
 >>> import numpy as np
 >>> from dlfs.datasets import MNIST, load_mnist
@@ -109,6 +111,8 @@ def data_home() -> Path:
     ``DLFS_DATA`` must name an existing folder (it is never created); the cache
     is ``$XDG_CACHE_HOME/dlfs`` or ``~/.cache/dlfs``, created on download.
 
+    Examples
+    --------
     >>> import os
     >>> from unittest import mock
     >>> from dlfs.datasets import data_home

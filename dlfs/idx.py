@@ -5,6 +5,8 @@ Chapter "Training on MNIST" (``docs/training.md``) loads its data through
 bytes, a type code (``0x08`` = unsigned byte, the only one these data sets use),
 the number of dimensions, one ``uint32`` size per dimension, then the values.
 
+Examples
+--------
 >>> import tempfile, pathlib
 >>> import numpy as np
 >>> from dlfs.idx import read_idx, write_idx

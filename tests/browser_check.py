@@ -52,7 +52,11 @@ class Requests:
 
 
 def check(page, timeout: int) -> dict:
-    """Click "Check this page" and wait: its result, its text and each example's (line, status, output)."""
+    """Click "Check this page" and wait: its result, its text and each example's (line, status, output).
+    On a chapter the button is in the folded "How this page is checked": open it first, as a reader does."""
+    folded = page.locator("details.dlfs-about > summary")
+    if folded.count():
+        folded.click()
     page.locator("[data-dlfs-check]").click()
     result = page.locator("[data-dlfs-check-result]")
     page.wait_for_function("r => r.dataset.state", arg=result.element_handle(), timeout=timeout)

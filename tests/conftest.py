@@ -94,7 +94,7 @@ def build_site(site: Path, *, tool: str = "mkdocs", env: dict[str, str] | None =
 def local_env(tmp: Path) -> dict[str, str]:
     """The environment of a developer's local build: no site URL, and no test results
     (so its stamps must say "not verified", whatever an earlier run left behind)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DLFS_SITE_URL", "SOURCE_DATE_EPOCH")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DLFS_SITE_URL", "SOURCE_DATE_EPOCH", "DLFS_PDF")}
     env["DLFS_VERIFICATION"] = str(tmp / "no-test-results.json")
     return env
 
@@ -138,7 +138,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     want_checks = any(EVERY_CHAPTER_TEST in item.nodeid for item in session.items)
     session.config.stash[WANT_BROWSER_CHECKS] = want_checks
     wants_site = any("built_site" in getattr(item, "fixturenames", ()) for item in session.items)
-    if wants_site and os.environ.get("DLFS_DATA") and "thread" not in _background:
+    if wants_site and os.environ.get("DLFS_DATA") and "thread" not in _background and not os.environ.get(BUILT):
         folder = Path(tempfile.mkdtemp(prefix="dlfs-site-"))
         (folder / "properdocs").mkdir()
         _background.update(folder=folder, thread=threading.Thread(
@@ -155,10 +155,17 @@ def _wait_for_build() -> None:
         raise _background["error"]
 
 
+# A site built before the run (`mkdocs build --strict --site-dir DIR`), to iterate on the tests of
+# the built site without building it again; the tests of the build itself (its log) then fail.
+BUILT = "DLFS_BUILT_SITE"
+
+
 @pytest.fixture(scope="session")
 def built_site() -> BuiltSite:
     """The site, built once per session with ``mkdocs build --strict``, cold, as a local build
-    (started in the background when the tests were collected)."""
+    (started in the background when the tests were collected), or the one ``$DLFS_BUILT_SITE`` names."""
+    if os.environ.get(BUILT):
+        return BuiltSite(Path(os.environ[BUILT]), log="", seconds=0.0)
     require_real_mnist()
     _wait_for_build()
     return _background["site"]
@@ -279,7 +286,8 @@ def record(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 def _published_build(record: dict[str, Any], folder: Path) -> BuiltSite:
     path = folder / "verification.json"
     path.write_text(json.dumps(record), encoding="utf-8")
-    env = dict(os.environ, DLFS_SITE_URL=SITE_URL, DLFS_VERIFICATION=str(path))
+    # DLFS_PDF: the PDF is printed from this build (print_pdf), as `make pdf` does, so its pages link it
+    env = dict(os.environ, DLFS_SITE_URL=SITE_URL, DLFS_VERIFICATION=str(path), DLFS_PDF="1")
     env.pop("SOURCE_DATE_EPOCH", None)
     return build_site(folder / "site", env=env, log_name="published-build.log")
 

@@ -147,8 +147,6 @@ def test_every_internal_link_and_anchor_resolves(built_site, pages) -> None:
                 broken[where].append(f"{value} (scheme {parts.scheme}:)")
                 continue
             target = target_file(site, path.resolve(), unquote(parts.path)) if parts.path else path.resolve()
-            if target == site / "dlfs.pdf":
-                continue  # printed into the site after the build (make pdf); tests/test_pdf.py checks it
             checked += 1
             if not target.is_file() or site not in target.parents:
                 broken[where].append(f"{value} (no file {target})")
@@ -181,3 +179,95 @@ def test_doctest_blocks_render_as_console_sessions(built_site) -> None:
     assert '<span class="go">0.0' in html  # a printed result, hidden when copying
     css = (built_site.path / "stylesheets" / "extra.css").read_text(encoding="utf-8")
     assert "code[data-md-copying] .gp" in css
+
+
+# ------------------------------------------- what a reader sees of the build (issue 18, items 4, 5, 7, 8, 9)
+
+def test_no_page_shows_markdown_source_as_text(built_site) -> None:
+    """A fence or a >>> prompt outside code means a block did not render (docs/hooks/checks.py
+    fails the build on it; this checks the build that the other tests read)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("checks_hook", Path(__file__).parents[1] / "docs/hooks/checks.py")
+    checks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checks)
+    shown = {str(p.relative_to(built_site.path)): checks.source_shown_as_text(p.read_text(encoding="utf-8"))
+             for p in sorted(built_site.path.rglob("*.html"))}
+    assert not {page: problems for page, problems in shown.items() if problems}
+    from bs4 import BeautifulSoup
+
+    backprop = BeautifulSoup((built_site.path / "backprop" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    tanh = backprop.find("span", class_="nc", string="Tanh")
+    block = tanh.find_parent(attrs={"data-dlfs-block": True})
+    assert block is not None and block.find_parent("li"), "chapter 5's Tanh solution: a runnable block, in its item"
+    assert "__init__" in block.get_text()
+
+
+def chapter_tops(site: Path):
+    from bs4 import BeautifulSoup
+
+    from dlfs.book import PAGES
+
+    for name in PAGES:
+        soup = BeautifulSoup((site / name / "index.html").read_text(encoding="utf-8"), "html.parser")
+        yield name, soup.find("article").find("h1")
+
+
+def test_each_chapter_opens_with_the_learners_line_and_folds_the_verification(built_site) -> None:
+    from bs4 import BeautifulSoup
+
+    home = BeautifulSoup((built_site.path / "index.html").read_text(encoding="utf-8"), "html.parser")
+    about = home.find("article").find("h1").find_next_sibling().find_next_sibling()
+    assert about.name == "details" and about.find(attrs={"data-dlfs-check-slot": True}), "the home page too"
+    for name, h1 in chapter_tops(built_site.path):
+        lead = h1.find_next_sibling()
+        assert lead.name == "p" and "dlfs-lead" in lead["class"], (name, str(lead)[:200])
+        text = lead.get_text(" ", strip=True)
+        assert text.startswith("Every example on this page runs in your browser: press Run under one"), name
+        assert re.search(r"The first Run starts Python, a download of about \d+ MB the first time\.$", text), text
+        about = lead.find_next_sibling()
+        assert about.name == "details" and "dlfs-about" in about["class"] and not about.has_attr("open"), name
+        assert about.summary.get_text(strip=True) == "How this page is checked"
+        assert about.find("div", class_="dlfs-stamp") and about.find(attrs={"data-dlfs-check-slot": True}), name
+
+
+def test_search_finds_korean_terms_and_shows_no_latex(built_site) -> None:
+    import json
+
+    index = json.loads((built_site.path / "search" / "search_index.json").read_text(encoding="utf-8"))
+    separator = re.compile(index["config"]["separator"])
+    raw = [d["location"] for d in index["docs"] if re.search(r"\\\(|\\\[|\\(frac|partial)\b", d["text"])]
+    assert not raw, f"raw LaTeX in the search text of {raw[:5]}"
+    having = {d["location"].split("#")[0] for d in index["docs"] if "기울기" in separator.split(d["text"])}
+    assert "gradients/" in having, sorted(having)
+    chapter_2 = " ".join(d["text"] for d in index["docs"] if d["location"].startswith("gradients/"))
+    assert "∂f" in chapter_2, "formulas are in the index, as text"
+
+
+def test_korean_is_marked_as_korean(built_site) -> None:
+    from bs4 import BeautifulSoup
+
+    hangul = re.compile("[\uac00-\ud7a3]")
+    for name in ("index", "gradients", "backprop"):
+        path = built_site.path / ("index.html" if name == "index" else f"{name}/index.html")
+        article = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find("article")
+        unmarked = [str(t) for t in article.find_all(string=hangul)
+                    if not t.find_parent(attrs={"lang": "ko"}) and not t.find_parent(["pre", "code"])]
+        assert not unmarked, (name, unmarked[:3])
+        assert article.find("span", attrs={"lang": "ko"}), name
+
+
+def test_downloads_sit_at_the_top_and_a_local_build_has_no_pdf_link(built_site) -> None:
+    from bs4 import BeautifulSoup
+
+    from dlfs.book import PAGES
+
+    for path in sorted(built_site.path.rglob("*.html")):
+        assert 'dlfs.pdf"' not in path.read_text(encoding="utf-8"), f"{path}: no PDF in a build without DLFS_PDF"
+    for name in PAGES:
+        article = BeautifulSoup((built_site.path / name / "index.html").read_text(encoding="utf-8"),
+                                "html.parser").find("article")
+        first = article.find(True)
+        assert "dlfs-downloads" in first["class"], name
+        link = first.find("a", attrs={"data-dlfs-download": "ipynb"})
+        assert link["href"] == f"{name}.ipynb" and link.get_text(strip=True) == "Notebook"

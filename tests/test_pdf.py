@@ -238,15 +238,19 @@ def test_a_bad_site_folder_is_one_line_and_no_pdf(tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def test_the_home_page_links_to_where_make_pdf_writes_it(published_site: BuiltSite) -> None:
+def test_every_page_links_to_where_make_pdf_writes_it(published_site: BuiltSite) -> None:
+    """The published build is made to be printed (DLFS_PDF, as `make pdf` sets it): each page
+    links the PDF once, at its top (docs/overrides/main.html)."""
     from tests.test_docs_site import target_file
 
-    index = published_site.path / "index.html"
-    links = re.findall(r'href="([^"]*\.pdf)"', index.read_text(encoding="utf-8"))
-    assert links == ["dlfs.pdf"]
     site = published_site.path.resolve()
-    assert target_file(site, index.resolve(), links[0]) == site / "dlfs.pdf"
+    for page in ("index.html", "gradients/index.html", "api/index.html"):
+        path = published_site.path / page
+        links = re.findall(r'href="([^"]*\.pdf)"', path.read_text(encoding="utf-8"))
+        assert len(links) == 1, (page, links)
+        assert target_file(site, path.resolve(), links[0]) == site / "dlfs.pdf"
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "pdf: export DLFS_PDF = 1" in makefile
     assert "-m dlfs.site.pdf --site site --out site/dlfs.pdf" in makefile
 
 

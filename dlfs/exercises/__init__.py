@@ -12,6 +12,8 @@ in CI, where every exercise's reference solution passes, each of its known
 mistakes (`Mutant`) fails with its message, and its starter code fails with
 "not implemented yet".
 
+Examples
+--------
 >>> def softmax(x):  # right for one example, wrong for a batch
 ...     e = np.exp(x - np.max(x))
 ...     return e / np.sum(e)

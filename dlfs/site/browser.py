@@ -42,6 +42,8 @@ from dlfs.download import atomic_file
 from dlfs.site.wheel import write_wheel
 
 SITE_DIR = "assets/dlfs"  # on the site; the runtime is in SITE_DIR/pyodide/
+# in a page, where docs/hooks/browser.py writes the first Run's download ("9 MB") once it is known
+FIRST_DOWNLOAD = "DLFS-FIRST-DOWNLOAD"
 PINS = Path("browser") / "runtime-pins.json"
 WHEELS = Path(".cache") / "browser-wheels"  # where `make setup` downloads the PyPI wheels
 GLUE = ("run.js", "run.css", "exercises.js", "worker.js")  # browser/ files served as they are

@@ -154,13 +154,16 @@ def on_env(env, config: MkDocsConfig, files: Files):
     sizes: dict = {name: groups[name]["gzip_bytes"] for name in groups}  # as a compressing host sends them
     sizes["unpacked"] = {name: groups[name]["bytes"] for name in groups}
     _state["sizes"] = json.dumps(sizes).replace('"', "&quot;")
-    first = sum(groups[g]["gzip_bytes"] for g in ("python", "numpy", "examples"))
+    first = _state["first"] = sum(groups[g]["gzip_bytes"] for g in ("python", "numpy", "examples"))
     log.info("run in the browser: %d files; the first Run downloads %.1f MB (gzip)",
              len(_state["runtime"].files), first / 1e6)
     return env
 
 
 def on_post_page(output: str, page, config) -> str:
+    from dlfs.site.browser import FIRST_DOWNLOAD  # in the learner's line at a chapter's top (provenance.py)
+
+    output = output.replace(FIRST_DOWNLOAD, f"{_state['first'] / 1e6:.0f} MB")
     return output.replace(SIZES, _state["sizes"], 1) if SIZES in output else output
 
 

@@ -1,14 +1,17 @@
-"""MkDocs hook: a provenance stamp on every chapter, generated from the build and the test run.
+"""MkDocs hook: each chapter's top, a line for the learner and a folded provenance stamp.
 
-Each chapter (a page with a module in ``dlfs/book/``) gets, under its title,
-a short box saying what was verified and when: the commit and date of this
-build; how many of the page's examples ran and passed in the test run of
-that commit (read from ``test-artifacts/verification.json``, or
-``$DLFS_VERIFICATION``, which ``tests/verification.py`` writes at the end of
-``make test``); how many figures this build drew for the page, from the
-commit's code; and a link to how verification works. A build without test
-results for its commit, or from a checkout with uncommitted changes, says so
-plainly instead of claiming verification. Nothing in it is typed by hand.
+Each chapter (a page with a module in ``dlfs/book/``) opens, under its title,
+with one line for the learner (every block runs in the browser; the first Run
+loads Python, and how much), then a collapsed "How this page is checked"
+holding ``Check this page`` (run.js puts it there) and a short box saying
+what was verified and when: the commit and date of this build; how many of
+the page's examples ran and passed in the test run of that commit (read from
+``test-artifacts/verification.json``, or ``$DLFS_VERIFICATION``, which
+``tests/verification.py`` writes at the end of ``make test``); how many
+figures this build drew for the page, from the commit's code; and a link to
+how verification works. A build without test results for its commit, or from
+a checkout with uncommitted changes, says so plainly instead of claiming
+verification. Nothing in it is typed by hand.
 """
 
 from __future__ import annotations
@@ -92,15 +95,39 @@ def stamp(page: str, figures: int) -> str:
             f"</div>\n")
 
 
+LEAD = ('<p class="dlfs-lead" data-dlfs-lead>Every example on this page runs in your browser: press '
+        "<strong>Run</strong> under one, or <strong>Edit</strong> it and run your own version. The first Run "
+        "starts Python, a download of about {first} the first time.</p>")
+
+
+HOME = ("**Check this page** runs every example of this page at once, as the tests do; "
+        "[How the examples are checked](#how-the-examples-are-checked) says what is verified, and where.\n")
+
+
+def top(page: str, figures: int | None) -> str:
+    """What opens ``docs/<page>.md`` under its title, as Markdown: the learner's line, then the
+    verification (the stamp, or for the home page a pointer to its section), folded. run.js puts
+    "Check this page" in the fold too (``data-dlfs-check-slot``); ``extra.css`` shows the
+    learner's line only when run.js has run (it adds ``run.css``)."""
+    from dlfs.site.browser import FIRST_DOWNLOAD
+
+    return (f"{LEAD.format(first=FIRST_DOWNLOAD)}\n\n"
+            '<details class="dlfs-about" markdown>\n<summary>How this page is checked</summary>\n\n'
+            f"{HOME if figures is None else stamp(page, figures)}\n"
+            '<div data-dlfs-check-slot></div>\n\n'
+            "</details>\n")
+
+
 @event_priority(-100)  # last: browser.py (at -50) finds examples by their line in the page's source
 def on_page_markdown(markdown: str, page, config: MkDocsConfig, files) -> str:
     from dlfs.book import PAGES, figures_of
 
     name = page.file.src_uri.removesuffix(".md")
-    if name not in PAGES:
+    if name not in (*PAGES, "index"):
         return markdown
+    figures = None if name == "index" else len(figures_of(name))
     title, sep, rest = markdown.partition("\n")
     if not title.startswith("# "):
         log.warning("%s: no title on its first line; its stamp goes at the top", page.file.src_uri)
-        return stamp(name, len(figures_of(name))) + "\n" + markdown
-    return f"{title}\n\n{stamp(name, len(figures_of(name)))}{sep}{rest}"
+        return top(name, figures) + "\n" + markdown
+    return f"{title}\n\n{top(name, figures)}{sep}{rest}"
