@@ -51,6 +51,7 @@ GROUPS = [
     ("other python (CLI, benchmarks run by tests)", r"python"),
 ]
 BROWSER = re.compile(r"chrom|playwright|/node\b|run-driver")
+PYTHON = re.compile(r"(^|/)python[0-9.]*\s")
 
 
 def read_proc(pid: int) -> tuple[int, float, str] | None:
@@ -123,26 +124,31 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - start
 
     def owner(pid: int) -> str:
-        """A browser process counts for whoever started the browser."""
+        """A browser process counts for the Python process that started the browser (its nearest Python
+        ancestor: a browser check, the PDF printer, pytest), or as "chromium (owner not seen)"."""
         cmd = str(seen[pid]["cmd"])
-        while BROWSER.search(cmd) and not re.search(r"python", cmd):
-            parent = int(seen[pid]["ppid"])  # type: ignore[call-overload]
-            if parent not in seen:
-                break
-            pid, cmd = parent, str(seen[parent]["cmd"])
-        return group_of(cmd)
+        if not BROWSER.search(cmd) or PYTHON.search(cmd):
+            return group_of(cmd)
+        while pid in seen:
+            cmd = str(seen[pid]["cmd"])
+            if PYTHON.search(cmd):
+                return group_of(cmd)
+            pid = int(seen[pid]["ppid"])  # type: ignore[call-overload]
+        return "chromium (owner not seen)"
 
     groups: dict[str, float] = {}
     browser: dict[str, float] = {}
     for pid, info in seen.items():
         g = owner(pid)
         groups[g] = groups.get(g, 0.0) + float(info["cpu"])  # type: ignore[arg-type]
-        if BROWSER.search(str(info["cmd"])) and "python" not in str(info["cmd"]):
+        if BROWSER.search(str(info["cmd"])) and not PYTHON.search(str(info["cmd"])):
             browser[g] = browser.get(g, 0.0) + float(info["cpu"])  # type: ignore[arg-type]
     sampled = sum(groups.values())
     # what the kernel counted for the whole tree (every process waited for), against what the samples saw
-    total = usage.ru_utime + usage.ru_stime
-    groups["not seen by a sample (short-lived processes, last intervals)"] = max(0.0, total - sampled)
+    # (a browser's processes are not always waited for by their parents, so the kernel's count can be the smaller)
+    counted = usage.ru_utime + usage.ru_stime
+    groups["not seen by a sample (short-lived processes, last intervals)"] = max(0.0, counted - sampled)
+    total = max(counted, sampled)
     top = sorted(seen.items(), key=lambda kv: -float(kv[1]["cpu"]))[:30]  # type: ignore[arg-type]
     report = {
         "schema": 1,

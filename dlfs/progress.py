@@ -6,6 +6,8 @@ default, and then a report costs one empty loop. The page runner
 (`dlfs.site.runner`) listens while a reader's example runs and sends the
 numbers to the page, a few times a second.
 
+Examples
+--------
 >>> heard = []
 >>> with listening(lambda what, done, total: heard.append((what, done, total))):
 ...     report("backprop", 1, 10)
