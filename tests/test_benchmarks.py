@@ -101,20 +101,6 @@ def test_quick_benchmark_writes_a_complete_json(tmp_path):
     assert "blas" in e and "threadpoolctl" in e
 
 
-def test_training_only_skips_the_gradient_measurements(tmp_path):
-    require_real_mnist()
-    out = tmp_path / "bench.json"
-    r = subprocess.run([sys.executable, str(SCRIPT), "--training-only", "--iters", "30", "--rounds", "1",
-                        "--repeat", "1", "--out", str(out)],
-                       check=False, capture_output=True, text=True, timeout=180)
-    assert r.returncode == 0, r.stderr
-    assert "(b) and (c) not run (--training-only)" in r.stdout
-    d = json.loads(out.read_text())
-    assert d["one_gradient"] is None and d["scaling"] is None and d["quick"] is False
-    assert d["training"]["iters"] == 30 and d["training"]["rounds"] == 1
-    assert d["environment"]["thread_env"]["OPENBLAS_NUM_THREADS"] == (os.environ.get("OPENBLAS_NUM_THREADS") or "1")
-
-
 def run_training_only(tmp_path: Path, *args: str) -> tuple[dict, str]:
     require_real_mnist()
     out = tmp_path / "bench.json"
@@ -125,7 +111,7 @@ def run_training_only(tmp_path: Path, *args: str) -> tuple[dict, str]:
     return json.loads(out.read_text()), r.stdout
 
 
-def test_the_book_peer_runs_the_books_files_in_a_child_process(tmp_path):
+def test_training_only_with_the_book_peer_run_from_its_files_in_a_child_process(tmp_path):
     """The plumbing of --book, with a stand-in for the book's files (dlfs's net under the book's names)."""
     d, stdout = run_training_only(tmp_path, "--book", str(stand_in_book(tmp_path / "book")))
     a = d["training"]
@@ -137,6 +123,11 @@ def test_the_book_peer_runs_the_books_files_in_a_child_process(tmp_path):
     assert d["target"]["over_fused"]["book"]["per_round"] == [
         b / f for b, f in zip(book["seconds"], a["contenders"]["fused_float32"]["seconds"], strict=True)]
     assert "\n    book " in stdout and "book                  not run" not in stdout
+    # --training-only: parts (b) and (c) are skipped, and said to be
+    assert "(b) and (c) not run (--training-only)" in stdout
+    assert d["one_gradient"] is None and d["scaling"] is None and d["quick"] is False
+    assert a["iters"] == 60 and a["rounds"] == 2
+    assert d["environment"]["thread_env"]["OPENBLAS_NUM_THREADS"] == (os.environ.get("OPENBLAS_NUM_THREADS") or "1")
 
 
 @pytest.mark.skipif(not os.environ.get("DLFS_BOOK"), reason="set DLFS_BOOK to the book's repository to run it")
