@@ -111,3 +111,23 @@ def test_bad_threads_exit_2_with_one_line(value: str) -> None:
     run = subprocess.run([sys.executable, "benchmarks/portability.py", "--threads", value],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and run.stderr.strip().splitlines()[-1].endswith(f"got {value!r}")
+
+
+def test_recompare_masks_measured_times_again_and_keeps_real_differences(tmp_path: Path) -> None:
+    from benchmarks.portability import recompare
+
+    def cell(where: str, *reads: str) -> dict:
+        return {"where": where, "failed_in": [], "missing_in": [], "messages": {},
+                "outputs": [{"configs": [f"K{i}/1"], "reads": text} for i, text in enumerate(reads)]}
+
+    out = tmp_path / "report.json"
+    out.write_text(json.dumps({"differ": [
+        cell("nb.py:cell 3", "| backprop | 0.4 measured | 1.6486 |", "| backprop | 3.5 measured | 1.6486 |"),
+        cell("nb.py:cell 4", "| backprop | 0.4 measured | 1.6486 |", "| backprop | 0.4 measured | 1.6487 |"),
+        cell("docs/a.md:12", "0.4 measured", "3.5 measured")]}))
+    assert recompare(out) == 0
+    report = json.loads(out.read_text())
+    assert [d["where"] for d in report["differ"]] == ["nb.py:cell 4", "docs/a.md:12"], "a loss differs; a page is a page"
+    assert report["recompared"] == [{"where": "nb.py:cell 3", "reads": "| backprop | ... measured | 1.6486 |",
+                                     "configs": ["K0/1", "K1/1"]}]
+    assert recompare(tmp_path / "none.json") == 2
