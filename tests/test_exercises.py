@@ -122,3 +122,23 @@ def test_an_overflow_is_named_where_floating_point_flags_do_not_raise() -> None:
     with np.errstate(all="ignore"):
         out = 0.5 * (1.0 + np.tanh(0.5 * x))  # the stable form: no error
     assert np.asarray(out).tolist() == [0.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("filename", ["/tmp/ipykernel_4242/3580093384.py", "<ipython-input-3-5f6a7b8c9d0e>", "<stdin>"])
+def test_a_notebook_cell_is_named_your_code_as_in_the_browser(filename: str) -> None:
+    """In Jupyter a cell's code has a file name such as /tmp/ipykernel_4242/3580093384.py: the message names it
+    "your code", as the page's Check does, so the two read the same."""
+    import linecache
+
+    from dlfs.exercises.core import describe
+
+    source = "def softmax(x):\n    return x / undefined_name\n"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    namespace: dict = {}
+    exec(compile(source, filename, "exec"), namespace)
+    result = check("softmax", namespace["softmax"])
+    assert result.message == check_source("softmax", source).message
+    assert result.message.endswith("(line 2 of your code: return x / undefined_name)"), result.message
+    with pytest.raises(NameError) as caught:
+        exec(compile("undefined_name\n", "/home/me/my_layers.py", "exec"), {})
+    assert describe(caught.value).endswith("(line 1 of my_layers.py)"), "a file of the learner's own keeps its name"

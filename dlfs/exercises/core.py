@@ -16,6 +16,7 @@ the line of their code it came from.
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -115,9 +116,19 @@ def describe(error: BaseException) -> str:
     theirs = [f for f in frames if not f.filename.startswith(_LIBRARIES)]
     if theirs or frames:
         last = (theirs or frames)[-1]
-        where = "your code" if last.filename == YOUR_CODE else last.filename.rsplit("/", 1)[-1]
+        where = "your code" if _is_yours(last.filename) else last.filename.rsplit("/", 1)[-1]
         text += f" (line {last.lineno} of {where}" + (f": {last.line.strip()}" if last.line else "") + ")"
     return text
+
+
+# code with no file of its own: the page's editor, a Jupyter cell (ipykernel names it
+# /tmp/ipykernel_<pid>/<hash>.py, older IPython <ipython-input-...>), the Python prompt
+_CELL = re.compile(r"(^|/)ipykernel_\d+/\d+\.py$|^<ipython-input-|^<stdin>$")
+
+
+def _is_yours(filename: str) -> bool:
+    """Whether `filename` is code the learner typed (named "your code"), not a file of theirs."""
+    return filename == YOUR_CODE or bool(_CELL.search(filename))
 
 
 _HERE = __file__.rsplit("/", 1)[0]  # frames of the checks themselves are not the learner's
