@@ -85,7 +85,8 @@
     const hint = el("button", { type: "button", "data-dlfs-hint": true, text: "Hint" });
     const reset = el("button", { type: "button", "data-dlfs-reset": true,
                                  "aria-label": `Reset ${label} to the starter code`, text: "Reset" });
-    const stop = el("button", { type: "button", "data-dlfs-stop": true, hidden: true, text: "Stop" });
+    const stop = el("button", { type: "button", "data-dlfs-stop": true, hidden: true,
+                                "aria-label": `Stop checking ${label}`, text: "Stop" });
     const assemble = pieces && el("button", { type: "button", "data-dlfs-assemble": true, text: "Use my answers" });
     const out = el("div", { class: "dlfs-output", "data-dlfs-output": true, "aria-live": "polite" });
     const editorSlot = el("div", { class: "dlfs-editor", hidden: true });
@@ -137,6 +138,8 @@
       const left = hints.length - state.hints;
       hint.disabled = left === 0;
       hint.textContent = left === 0 ? "No more hints" : `Hint (${left} left)`;
+      // one page has several Hint buttons: the name a screen reader reads says whose
+      hint.setAttribute("aria-label", left === 0 ? `No more hints for ${label}` : `Hint for ${label} (${left} left)`);
     }
     hint.addEventListener("click", () => {
       if (state.hints >= hints.length) return;

@@ -96,6 +96,25 @@ def test_check_hint_reset_the_solution_after_five_tries_and_the_code_kept(chromi
         page.screenshot(path=str(ARTIFACTS / "exercise-passed-light.png"))
 
 
+def test_every_button_of_an_exercise_names_the_exercise(chromium, server) -> None:
+    """A page has several exercises: a screen reader that reads "Hint (3 left)" or "Stop" alone does not say whose."""
+    with reader(chromium, server, "backprop/") as (page, _requests):
+        ready(page)
+        boxes = page.locator("[data-dlfs-exercise]").all()
+        assert len(boxes) >= 3
+        for box in boxes:
+            name = box.get_attribute("data-dlfs-name")
+            for button in box.locator(".dlfs-bar button").all():
+                label = button.get_attribute("aria-label") or button.inner_text()
+                assert f"your {name}" in label, (name, button.inner_text(), label)
+        box = page.locator("[data-dlfs-exercise=affine]")
+        hints = len(EXERCISES["affine"].hints)
+        assert box.locator("[data-dlfs-hint]").get_attribute("aria-label") == f"Hint for your Affine ({hints} left)"
+        for _ in range(hints):
+            box.locator("[data-dlfs-hint]").click()
+        assert box.locator("[data-dlfs-hint]").get_attribute("aria-label") == "No more hints for your Affine"
+
+
 def test_python_starts_loading_when_the_reader_shows_intent(chromium, server) -> None:
     """The focus on an example's Run (a keyboard reader on their way to it) starts Python: before any click."""
     with reader(chromium, server, "numerical-diff/") as (page, requests):
