@@ -115,6 +115,7 @@ def test_a_traceback_wraps_on_a_phone(chromium, server) -> None:
         assert box.get_attribute("data-dlfs-status") == "error"
         pre = box.locator(".dlfs-output pre").last
         assert "NameError" in pre.inner_text()
+        assert 'File "your code", line 1' in pre.inner_text(), "the editor's line, not the page's Markdown's"
         width = pre.evaluate("p => ({scroll: p.scrollWidth, client: p.clientWidth, "
                              "right: p.getBoundingClientRect().right})")
         assert width["scroll"] <= width["client"] + 1 and width["right"] <= PHONE["width"], width
