@@ -3,7 +3,8 @@
 // run.js loads this script on a page with an exercise ([data-dlfs-exercise]) and lends it its
 // Python and editor (window.dlfsRunner). Beside each exercise's starter code it adds Edit, Check,
 // Hint and Reset. Check runs `dlfs.exercises.check_source` on the learner's code in the page's
-// Python (browser/worker.js): the message is the one `check` gives at home. The learner's code is
+// Python (browser/worker.js): the message is the one `check` gives at home, under what their code
+// printed while it was checked (as a notebook's check cell shows it). The learner's code is
 // kept in localStorage, keyed on the page, the exercise and a hash of the starter code (a new
 // starter starts afresh); hints open one at a time; the reference solution opens after a pass or
 // after five checks that did not pass; the page shows how many of its exercises passed here.
@@ -62,6 +63,20 @@
     progressNote.textContent = `Exercises of this chapter: ${passed} of ${total} passed in this browser.`;
     progressNote.dataset.passed = passed;
     progressNote.dataset.total = total;
+  }
+
+  // What the learner's code printed while it was checked (their print() calls), as a notebook's
+  // check cell shows it: the first PRINTED lines, and how many more there were.
+  const PRINTED = 60;
+  function printedBy(stdout) {
+    if (!stdout) return [];
+    const lines = stdout.replace(/\n$/, "").split("\n");
+    const parts = [el("p", { class: "dlfs-note", text: "Your code printed:" }),
+                   el("pre", { class: "dlfs-stdout", text: lines.slice(0, PRINTED).join("\n") + "\n" })];
+    if (lines.length > PRINTED) {
+      parts.push(el("p", { class: "dlfs-note", text: `… and ${lines.length - PRINTED} more lines.` }));
+    }
+    return parts;
   }
 
   // ------------------------------------------------------------------ one exercise
@@ -231,7 +246,8 @@
             state.tries += 1;
           }
           save();
-          const parts = [el("p", { class: `dlfs-mark ${result.passed ? "dlfs-good" : "dlfs-bad"}`,
+          const parts = [...printedBy(res.stdout),
+                         el("p", { class: `dlfs-mark ${result.passed ? "dlfs-good" : "dlfs-bad"}`,
                                    text: `${result.passed ? "✓" : "✗"} ${result.message}` })];
           if (result.passed) {
             showSolution(true);
