@@ -3,7 +3,8 @@
 // run.js loads this script on a page with an exercise ([data-dlfs-exercise]) and lends it its
 // Python and editor (window.dlfsRunner). Beside each exercise's starter code it adds Edit, Check,
 // Hint and Reset. Check runs `dlfs.exercises.check_source` on the learner's code in the page's
-// Python (browser/worker.js): the message is the one `check` gives at home. The learner's code is
+// Python (browser/worker.js): the message is the one `check` gives at home, under what their code
+// printed while it was checked (as a notebook's check cell shows it). The learner's code is
 // kept in localStorage, keyed on the page, the exercise and a hash of the starter code (a new
 // starter starts afresh); hints open one at a time; the reference solution opens after a pass or
 // after five checks that did not pass; the page shows how many of its exercises passed here.
@@ -64,6 +65,20 @@
     progressNote.dataset.total = total;
   }
 
+  // What the learner's code printed while it was checked (their print() calls), as a notebook's
+  // check cell shows it: the first PRINTED lines, and how many more there were.
+  const PRINTED = 60;
+  function printedBy(stdout) {
+    if (!stdout) return [];
+    const lines = stdout.replace(/\n$/, "").split("\n");
+    const parts = [el("p", { class: "dlfs-note", text: "Your code printed:" }),
+                   el("pre", { class: "dlfs-stdout", text: lines.slice(0, PRINTED).join("\n") + "\n" })];
+    if (lines.length > PRINTED) {
+      parts.push(el("p", { class: "dlfs-note", text: `… and ${lines.length - PRINTED} more lines.` }));
+    }
+    return parts;
+  }
+
   // ------------------------------------------------------------------ one exercise
   function setup(box) {
     const id = box.dataset.dlfsExercise;
@@ -85,7 +100,8 @@
     const hint = el("button", { type: "button", "data-dlfs-hint": true, text: "Hint" });
     const reset = el("button", { type: "button", "data-dlfs-reset": true,
                                  "aria-label": `Reset ${label} to the starter code`, text: "Reset" });
-    const stop = el("button", { type: "button", "data-dlfs-stop": true, hidden: true, text: "Stop" });
+    const stop = el("button", { type: "button", "data-dlfs-stop": true, hidden: true,
+                                "aria-label": `Stop checking ${label}`, text: "Stop" });
     const assemble = pieces && el("button", { type: "button", "data-dlfs-assemble": true, text: "Use my answers" });
     const out = el("div", { class: "dlfs-output", "data-dlfs-output": true, "aria-live": "polite" });
     const editorSlot = el("div", { class: "dlfs-editor", hidden: true });
@@ -137,6 +153,8 @@
       const left = hints.length - state.hints;
       hint.disabled = left === 0;
       hint.textContent = left === 0 ? "No more hints" : `Hint (${left} left)`;
+      // one page has several Hint buttons: the name a screen reader reads says whose
+      hint.setAttribute("aria-label", left === 0 ? `No more hints for ${label}` : `Hint for ${label} (${left} left)`);
     }
     hint.addEventListener("click", () => {
       if (state.hints >= hints.length) return;
@@ -228,7 +246,8 @@
             state.tries += 1;
           }
           save();
-          const parts = [el("p", { class: `dlfs-mark ${result.passed ? "dlfs-good" : "dlfs-bad"}`,
+          const parts = [...printedBy(res.stdout),
+                         el("p", { class: `dlfs-mark ${result.passed ? "dlfs-good" : "dlfs-bad"}`,
                                    text: `${result.passed ? "✓" : "✗"} ${result.message}` })];
           if (result.passed) {
             showSolution(true);

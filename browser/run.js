@@ -241,7 +241,7 @@
     if (stale.length || res.updated != null) {
       const note = el("p", { class: "dlfs-note" }, stale.length
         ? `${plural(stale.length, "statement")} you changed or added ${stale.length === 1 ? "is" : "are"} ` +
-          "shown, not compared with the expected output in the code (the page's, for its code). "
+          "shown, not compared with the expected output in the code. "
         : "");
       if (res.updated != null && block && block.editor) {
         const update = el("button", { type: "button", class: "dlfs-update", "data-dlfs-update": true,

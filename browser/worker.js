@@ -111,10 +111,15 @@ def dlfs_check(page, text, report):
     return json.dumps(check_page(text, page, _progress(report)))
 
 def dlfs_exercise(exercise_id, code):
+    import contextlib
+    import io
+
     from dlfs.exercises import check_source
 
-    result = check_source(exercise_id, code)
-    return json.dumps({"passed": result.passed, "message": result.message})
+    printed = io.StringIO()  # what the learner's code prints while it is checked, shown as a notebook shows it
+    with contextlib.redirect_stdout(printed):
+        result = check_source(exercise_id, code)
+    return json.dumps({"passed": result.passed, "message": result.message, "stdout": printed.getvalue()})
 `;
 
 // Load what `text` needs (and what `also` names) that is not loaded yet; return what it needs.

@@ -10,6 +10,8 @@ before it. The others drive one exercise as a reader does, from the keyboard.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dlfs.exercises import EXERCISES, NOT_IMPLEMENTED, check_source
@@ -94,6 +96,51 @@ def test_check_hint_reset_the_solution_after_five_tries_and_the_code_kept(chromi
         assert output.inner_text().startswith(f"✓ {check_source('softmax', exercise.solution).message}")
         assert progress.inner_text() == f"Exercises of this chapter: 1 of {total} passed in this browser."
         page.screenshot(path=str(ARTIFACTS / "exercise-passed-light.png"))
+
+
+def test_every_button_of_an_exercise_names_the_exercise(chromium, server) -> None:
+    """A page has several exercises: a screen reader that reads "Hint (3 left)" or "Stop" alone does not say whose."""
+    with reader(chromium, server, "backprop/") as (page, _requests):
+        ready(page)
+        boxes = page.locator("[data-dlfs-exercise]").all()
+        assert len(boxes) >= 3
+        for box in boxes:
+            name = box.get_attribute("data-dlfs-name")
+            for button in box.locator(".dlfs-bar button").all():
+                label = button.get_attribute("aria-label") or button.inner_text()
+                assert f"your {name}" in label, (name, button.inner_text(), label)
+        box = page.locator("[data-dlfs-exercise=affine]")
+        hints = len(EXERCISES["affine"].hints)
+        assert box.locator("[data-dlfs-hint]").get_attribute("aria-label") == f"Hint for your Affine ({hints} left)"
+        for _ in range(hints):
+            box.locator("[data-dlfs-hint]").click()
+        assert box.locator("[data-dlfs-hint]").get_attribute("aria-label") == "No more hints for your Affine"
+
+
+PRINTING_SOFTMAX = ("import numpy as np\n\nprint('my softmax is loaded')\n\n\ndef softmax(x):\n"
+                    "    print('softmax got a shape', x.shape)\n"
+                    "    e = np.exp(x - x.max(axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)\n")
+
+
+def test_what_the_learners_code_prints_during_a_check_is_shown(chromium, server) -> None:
+    """A learner debugs with print(), as in a notebook, where the check cell shows it: the page shows it too,
+    its first 60 lines."""
+    with reader(chromium, server, "learning/") as (page, _requests):
+        ready(page)
+        box = page.locator("[data-dlfs-exercise=softmax]")
+        output = box.locator("[data-dlfs-output]")
+        for code, lines in ((PRINTING_SOFTMAX, None), ("for i in range(100):\n    print(i)\n" + PRINTING_SOFTMAX, 60)):
+            result = page.evaluate("async (c) => { window.dlfsExercises.set('softmax', c); "
+                                   "return await window.dlfsExercises.check('softmax'); }", code)
+            assert result["passed"], result
+            printed = output.locator("pre.dlfs-stdout")
+            assert printed.count() == 1, output.inner_text()
+            text = printed.inner_text()
+            assert "my softmax is loaded\nsoftmax got a shape (" in text or lines, text
+            if lines:
+                assert text.startswith("0\n1\n2\n") and text.count("\n") == lines, text
+                assert re.search(r"… and \d+ more lines\.", output.inner_text()), output.inner_text()
+            assert output.locator(".dlfs-mark").inner_text().startswith("✓ passes:")
 
 
 def test_python_starts_loading_when_the_reader_shows_intent(chromium, server) -> None:

@@ -115,6 +115,7 @@ def test_a_traceback_wraps_on_a_phone(chromium, server) -> None:
         assert box.get_attribute("data-dlfs-status") == "error"
         pre = box.locator(".dlfs-output pre").last
         assert "NameError" in pre.inner_text()
+        assert 'File "your code", line 1' in pre.inner_text(), "the editor's line, not the page's Markdown's"
         width = pre.evaluate("p => ({scroll: p.scrollWidth, client: p.clientWidth, "
                              "right: p.getBoundingClientRect().right})")
         assert width["scroll"] <= width["client"] + 1 and width["right"] <= PHONE["width"], width
@@ -158,6 +159,37 @@ def test_search_finds_korean_terms_and_shows_formulas_as_text(chromium, server, 
         assert all(f"/{page}" in pages for page in found), pages
         text = page.locator(".md-search-result").inner_text()
         assert not re.search(r"\\\(|\\\[|\\(frac|partial)\b", text), text[:500]
+
+
+# the contrast of an element's text with the opaque background behind it (WCAG 2), its colour blended in first
+CONTRAST_JS = """e => {
+  const rgba = (s) => { const v = s.match(/[\\d.]+/g).map(Number); return v.length === 3 ? [...v, 1] : v; };
+  let bg = null;
+  for (let n = e; n && !bg; n = n.parentElement) {
+    const c = rgba(getComputedStyle(n).backgroundColor);
+    if (c[3] === 1) bg = c;
+  }
+  bg = bg || rgba(getComputedStyle(document.body).backgroundColor);
+  const fg = rgba(getComputedStyle(e).color);
+  const mix = fg.slice(0, 3).map((x, i) => x * fg[3] + bg[i] * (1 - fg[3]));
+  const lum = (c) => c.map((x) => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; })
+                      .reduce((s, x, i) => s + x * [0.2126, 0.7152, 0.0722][i], 0);
+  const [hi, lo] = [lum(mix), lum(bg.slice(0, 3))].sort((a, b) => b - a);
+  return (hi + 0.05) / (lo + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["default", "slate"])
+def test_the_notebook_button_reads_at_4_5_to_1(chromium, server, scheme: str) -> None:
+    """Material greys its page buttons to 2.2:1; the chapter's Notebook is a link to read, light and dark."""
+    with reader(chromium, server, "gradients/", DESKTOP) as page:
+        if scheme == "slate":  # as the palette toggle leaves it: Material reads it on load
+            page.evaluate("() => localStorage.setItem('/.__palette', JSON.stringify({index: 1, color: "
+                          "{scheme: 'slate', primary: 'indigo', accent: 'indigo'}}))")
+            page.reload()
+        assert page.evaluate("() => document.body.dataset.mdColorScheme") == scheme
+        link = page.locator(".dlfs-downloads a[data-dlfs-download='ipynb']")
+        assert link.evaluate(CONTRAST_JS) >= 4.5
 
 
 def test_the_chapter_notebook_is_at_the_top_and_there_is_no_pdf_to_miss(chromium, server) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -54,6 +55,18 @@ def test_each_exercise_is_its_starter_then_a_check(page: str) -> None:
     assert cells[0] == "from dlfs.exercises import check"
     assert cells[1::2] == [EXERCISES[i].starter.rstrip("\n") for i in ids]
     assert [c.split(",")[0] for c in cells[2::2]] == [f'check("{i}"' for i in ids]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_an_exercises_statement_says_its_heading_and_what_to_write_once(page: str) -> None:
+    cells = chapter_notebook(text_of(page), page).cells
+    for before, cell in itertools.pairwise(cells):
+        if cell.cell_type == "markdown" and before.cell_type == "markdown" and before.source.startswith("#"):
+            assert not cell.source.startswith(before.source), f"{page}: {before.source!r} twice"
+    sources = [c.source for c in cells]
+    for exercise in (EXERCISES[i] for i in DIRECTIVE.findall(text_of(page))):
+        statement = sources[sources.index(exercise.starter.rstrip("\n")) - 1]
+        assert statement.count(f"Write `{exercise.signature}`") == 1, statement
 
 
 def test_the_same_page_gives_the_same_notebook() -> None:

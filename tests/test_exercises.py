@@ -122,3 +122,43 @@ def test_an_overflow_is_named_where_floating_point_flags_do_not_raise() -> None:
     with np.errstate(all="ignore"):
         out = 0.5 * (1.0 + np.tanh(0.5 * x))  # the stable form: no error
     assert np.asarray(out).tolist() == [0.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("filename", ["/tmp/ipykernel_4242/3580093384.py", "<ipython-input-3-5f6a7b8c9d0e>", "<stdin>"])
+def test_a_notebook_cell_is_named_your_code_as_in_the_browser(filename: str) -> None:
+    """In Jupyter a cell's code has a file name such as /tmp/ipykernel_4242/3580093384.py: the message names it
+    "your code", as the page's Check does, so the two read the same."""
+    import linecache
+
+    from dlfs.exercises.core import describe
+
+    source = "def softmax(x):\n    return x / undefined_name\n"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    namespace: dict = {}
+    exec(compile(source, filename, "exec"), namespace)
+    result = check("softmax", namespace["softmax"])
+    assert result.message == check_source("softmax", source).message
+    assert result.message.endswith("(line 2 of your code: return x / undefined_name)"), result.message
+    with pytest.raises(NameError) as caught:
+        exec(compile("undefined_name\n", "/home/me/my_layers.py", "exec"), {})
+    assert describe(caught.value).endswith("(line 1 of my_layers.py)"), "a file of the learner's own keeps its name"
+
+
+def test_an_answer_drawn_from_np_random_gets_the_same_message_every_time_and_everywhere() -> None:
+    """The book's loop draws from the global np.random: the check fixes its state, so the page and a notebook say
+    the same numbers, and gives the learner's state back as it was."""
+    source = ("import numpy as np\n\n\ndef train(net, x_train, t_train, x_test, t_test, epochs, batch_size, lr, seed, "
+              "optimizer=None):\n    n = len(x_train)\n    losses, train_acc, test_acc = [], [], []\n"
+              "    for i in range(epochs * (n // batch_size)):\n        mask = np.random.choice(n, batch_size)\n"
+              "        grads = net.gradient(x_train[mask], t_train[mask])\n        for key in net.params:\n"
+              "            net.params[key] -= lr * grads[key]\n"
+              "        losses.append(net.loss(x_train[mask], t_train[mask]))\n"
+              "    return losses, train_acc, test_acc\n")
+    np.random.seed(123)  # noqa: NPY002 -- the learner's global state, on purpose
+    before = np.random.random()  # noqa: NPY002
+    np.random.seed(123)  # noqa: NPY002
+    first = check_source("training-loop", source).message
+    assert np.random.random() == before, "the learner's global state is given back"  # noqa: NPY002
+    np.random.seed(7)  # noqa: NPY002 -- another state before the check: the same message
+    assert check_source("training-loop", source).message == first
+    assert "sampling with replacement" in first

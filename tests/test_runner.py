@@ -84,6 +84,17 @@ def test_an_error_is_a_readable_traceback_without_the_runner_frames(code: str) -
     assert "sybil" not in message and "runner.py" not in message and "doctest.py" not in message
 
 
+def test_an_edits_traceback_names_the_line_of_the_edit_as_the_editor_numbers_it() -> None:
+    """The editor numbers the reader's code from 1; the page's Markdown, which they never see, is not named."""
+    session = PageSession(PAGE, "page.md")
+    result = session.run_block(17, 19, "def f(v):\n    return v[3]\n\nprint(f([1]))\n")
+    message = result["results"][0]["message"]
+    assert 'File "your code", line 4, in <module>' in message and 'File "your code", line 2, in f' in message
+    assert "page.md" not in message, message
+    unedited = PageSession(PAGE.replace("y = x + 1", "y = x[1]"), "page.md").run_block(17, 19)
+    assert 'File "page.md", line 18' in unedited["results"][0]["message"], "the page's own code: the page's line"
+
+
 def test_the_same_code_as_the_page_runs_the_page_examples() -> None:
     session = PageSession(PAGE)
     assert session.block_text(9, 15) == '>>> x * 7\n42\n>>> print("two\\nlines")\ntwo\nlines\n'

@@ -21,8 +21,8 @@ Examples
 >>> result.passed
 False
 >>> print(result.message)
-for a batch the whole array sums to 1: each row is one example, so sum and take the max
-per row, with axis=-1 and keepdims=True
+softmax of a batch of shape (4, 3): the whole array sums to 1, but each row should, as each row
+is one example: take the max and the sum per row, with axis=-1 and keepdims=True
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ the line of their code it came from.
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,7 +86,20 @@ class Result:
 
 
 def check_answer(exercise: Exercise, answer: Any) -> Result:
-    """Run `exercise`'s test on `answer`; every outcome is a Result, never an exception."""
+    """Run `exercise`'s test on `answer`; every outcome is a Result, never an exception.
+
+    An answer that draws from the global ``np.random`` (as the book's loops do) draws the same numbers in
+    every check, at home and in the browser, so the two say the same; the learner's state is given back.
+    """
+    state = np.random.get_state()  # noqa: NPY002 -- the learner's code may use it: we never draw from it
+    np.random.seed(0)  # noqa: NPY002 -- the same draws for their code in every check
+    try:
+        return _check(exercise, answer)
+    finally:
+        np.random.set_state(state)  # noqa: NPY002 -- their state, as it was
+
+
+def _check(exercise: Exercise, answer: Any) -> Result:
     try:
         exercise.test(answer)
     except NotImplementedError:
@@ -115,9 +129,19 @@ def describe(error: BaseException) -> str:
     theirs = [f for f in frames if not f.filename.startswith(_LIBRARIES)]
     if theirs or frames:
         last = (theirs or frames)[-1]
-        where = "your code" if last.filename == YOUR_CODE else last.filename.rsplit("/", 1)[-1]
+        where = "your code" if _is_yours(last.filename) else last.filename.rsplit("/", 1)[-1]
         text += f" (line {last.lineno} of {where}" + (f": {last.line.strip()}" if last.line else "") + ")"
     return text
+
+
+# code with no file of its own: the page's editor, a Jupyter cell (ipykernel names it
+# /tmp/ipykernel_<pid>/<hash>.py, older IPython <ipython-input-...>), the Python prompt
+_CELL = re.compile(r"(^|/)ipykernel_\d+/\d+\.py$|^<ipython-input-|^<stdin>$")
+
+
+def _is_yours(filename: str) -> bool:
+    """Whether `filename` is code the learner typed (named "your code"), not a file of theirs."""
+    return filename == YOUR_CODE or bool(_CELL.search(filename))
 
 
 _HERE = __file__.rsplit("/", 1)[0]  # frames of the checks themselves are not the learner's

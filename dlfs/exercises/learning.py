@@ -51,11 +51,12 @@ def test_softmax(softmax: Any) -> None:
     expected = reference_softmax(batch)
     if not close(got, expected):
         if np.allclose(got.sum(axis=0), 1):
-            raise Failure("for a batch each column sums to 1, not each row: normalize over the last axis, "
-                          "e.sum(axis=-1, keepdims=True) (and the max over axis=-1 too)")
+            raise Failure("softmax of a batch of shape (4, 3): each column sums to 1, not each row: normalize "
+                          "over the last axis, e.sum(axis=-1, keepdims=True) (and the max over axis=-1 too)")
         if np.isclose(got.sum(), 1):
-            raise Failure("for a batch the whole array sums to 1: each row is one example, so sum and take the "
-                          "max per row, with axis=-1 and keepdims=True")
+            raise Failure("softmax of a batch of shape (4, 3): the whole array sums to 1, but each row should, "
+                          "as each row is one example: take the max and the sum per row, with axis=-1 and "
+                          "keepdims=True")
         compare("softmax of a batch: y", got, expected, note="Each row of a batch is one example")
 
     big = np.array([[1000.0, 999.0, 990.0], [-5.0, 0.0, 5.0]])

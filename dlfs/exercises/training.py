@@ -296,7 +296,16 @@ def check_epochs(net: RecordingNet) -> None:
     if steps == 0:
         raise Failure("train never called net.gradient(x_batch, t_batch): each step needs the batch's gradient")
     sizes = [len(b) for b in net.batches]
-    if steps == EPOCHS * (N_TRAIN // BATCH) and set(sizes) == {BATCH}:
+    whole = N_TRAIN // BATCH  # full batches an epoch
+    if steps == EPOCHS * whole and set(sizes) == {BATCH}:
+        # the book's chapter 4 draws each batch with np.random.choice: say so before blaming the last batch
+        for epoch in range(EPOCHS):
+            counts = np.bincount(np.concatenate(net.batches[epoch * whole:(epoch + 1) * whole]), minlength=N_TRAIN)
+            if (counts > 1).any():
+                raise Failure(f"in epoch {epoch + 1}, {int((counts > 1).sum())} examples were used twice or more "
+                              f"and {int((counts == 0).sum())} never: that is sampling with replacement "
+                              f"(np.random.choice(n, batch_size) draws each batch anew). Shuffle the indices once "
+                              f"an epoch, rng.permutation(n), and cut that order into batches, the last one smaller")
         raise Failure(f"each epoch took {N_TRAIN // BATCH} batches of {BATCH}, so {N_TRAIN % BATCH} of the "
                       f"{N_TRAIN} examples sat out every epoch: keep the last, smaller batch, "
                       f"for start in range(0, n, batch_size)")
@@ -697,6 +706,10 @@ EXERCISES = [
         mutants=(
             Mutant("sampling with replacement", (("order = rng.permutation(n)", "order = rng.choice(n, n)"),),
                    says="sampling with replacement"),
+            Mutant("the book's chapter 4 loop: each batch drawn anew, full batches only",
+                   (("for start in range(0, n, batch_size):", "for start in range(0, n - batch_size + 1, batch_size):"),
+                    ("batch_mask = order[start:start + batch_size]", "batch_mask = rng.choice(n, batch_size)")),
+                   says="np.random.choice(n, batch_size) draws each batch anew"),
             Mutant("the last partial batch dropped", (("for start in range(0, n, batch_size):",
                                                        "for start in range(0, n - batch_size + 1, batch_size):"),),
                    says="sat out every epoch"),

@@ -45,11 +45,11 @@ def _code_lines(text: str) -> set[int]:
 
 
 def _statement(lines: list[str], directive: int) -> str:
-    """The prose of an exercise: from its heading down to the directive line (0-based)."""
+    """The prose of an exercise: from under its heading (a cell of its own) down to the directive line (0-based)."""
     start = directive
     while start > 0 and not HEADING.match(lines[start - 1]):
         start -= 1
-    return "\n".join(lines[max(start - 1, 0):directive]).strip()
+    return "\n".join(lines[start:directive]).strip()
 
 
 RAISES = "# raises an error on purpose, as the page shows\n"
@@ -97,7 +97,10 @@ def chapter_notebook(text: str, page: str) -> Any:
             if not checked:
                 items.append((n, "code", "from dlfs.exercises import check"))
                 checked = True
-            items.append((n, "markdown", _statement(lines, n - 1) + f"\n\nWrite `{ex.signature}`."))
+            statement = _statement(lines, n - 1)
+            if f"Write `{ex.signature}`" not in statement:  # say what to write, once
+                statement = f"{statement}\n\nWrite `{ex.signature}`.".strip()
+            items.append((n, "markdown", statement))
             items.append((n, "code", ex.starter.rstrip("\n")))
             pieces = ex.extra.get("pieces")
             answer = "{" + ", ".join(f'"{p}": {p}' for p in pieces) + "}" if pieces else ex.name

@@ -161,6 +161,9 @@ class PageSession:
         answer: dict[str, Any] = {"caught_up": len(earlier), "caught_up_failures": failures, "results": results}
         if edited:
             parse_page(self.document.text, self.path)  # tracebacks show the page's lines again
+            for r in results:  # the editor numbers the reader's code from 1: name its lines so
+                if r.get("message"):
+                    r["message"] = _in_edit(r["message"], self.path, start, str(code).count("\n") + 1)
             compare_kept([_written(self.examples[i]) for i in own], results)
             for r in results:
                 r["warnings"] += float_notes(r) if NO_FLOAT_FLAGS else []
@@ -180,6 +183,18 @@ class PageSession:
         lines = self.document.text.splitlines()[start - 1:end]
         indent = len(lines[0]) - len(lines[0].lstrip())
         return "".join(line[indent:] + "\n" for line in lines[1:-1])
+
+
+def _in_edit(message: str, path: str, start: int, lines: int) -> str:
+    """`message` with each line of an edit run at fence `start` named as the editor numbers it, in "your code".
+
+    Lines of the page's other blocks (a function defined above, called here) keep the page's name.
+    """
+    def renumber(match: re.Match[str]) -> str:
+        line = int(match.group(1)) - start
+        return f'File "your code", line {line}' if 1 <= line <= lines else match.group(0)
+
+    return re.sub(rf'File "{re.escape(path)}", line (\d+)', renumber, message)
 
 
 def _written(example: Example) -> dict[str, Any]:
