@@ -20,12 +20,18 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from dlfs.book import PAGES as BOOK_PAGES
 from dlfs.site.headless import CHROMIUM, FLAGS, serve
 from tests.verification import results
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Property tests draw their examples from a fixed seed: a run on any machine tries the same cases,
+# and a failure found once is found again (a test's own @settings still sets how many).
+settings.register_profile("dlfs", derandomize=True)
+settings.load_profile("dlfs")
 ARTIFACTS = ROOT / "test-artifacts"
 
 # Set when this file is imported, before any page or build runs: one cold cache per session.
