@@ -11,9 +11,10 @@ samples loses at most one interval of its time. At the end the processes are
 put in groups by their command line (the first rule in ``GROUPS`` that
 matches) and summed. Writes ``benchmarks/results/cpu_breakdown.json``: the
 command, its exit status, wall seconds, the CPU-seconds of each group and
-of the whole tree (as the kernel counted it for every process waited for), and the
-30 most expensive processes. Exits with the
-command's status.
+of the whole tree (as the kernel counted it for every process waited for), the
+30 most expensive processes, and a timeline: the cores busy in each
+``--bin`` seconds, by group, which shows where a run leaves a core idle (and
+how many core-seconds it left idle in all). Exits with the command's status.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def group_of(cmd: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--interval", type=float, default=0.25, help="seconds between samples (default 0.25)")
+    parser.add_argument("--bin", type=float, default=10.0, help="seconds per step of the timeline (default 10)")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"the JSON (default {RESULTS.relative_to(ROOT)})")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
     args = parser.parse_args(argv)
@@ -98,18 +100,25 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("command: expected a command after --, got none")
     if args.interval <= 0:
         parser.error(f"--interval: expected a positive number of seconds, got {args.interval}")
+    if args.bin <= 0:
+        parser.error(f"--bin: expected a positive number of seconds, got {args.bin}")
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
     proc = subprocess.Popen(command)
     seen: dict[int, dict[str, object]] = {}  # pid -> {"cpu", "cmd", "ppid"}
+    bins: dict[int, dict[int, float]] = {}  # pid -> {step of the timeline: CPU-seconds seen in it}
     try:
         while True:
+            step = int((time.perf_counter() - start) // args.bin)
             table = {}
             for entry in os.listdir("/proc"):
                 if entry.isdigit() and (info := read_proc(int(entry))) is not None:
                     table[int(entry)] = info
             for pid in tree(proc.pid, table):
                 ppid, cpu, cmd = table[pid]
+                before = float(seen[pid]["cpu"]) if pid in seen else 0.0  # type: ignore[arg-type]
+                mine = bins.setdefault(pid, {})
+                mine[step] = mine.get(step, 0.0) + max(0.0, cpu - before)
                 seen[pid] = {"cpu": cpu, "cmd": cmd or seen.get(pid, {}).get("cmd", ""), "ppid": ppid}
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
@@ -144,6 +153,20 @@ def main(argv: list[str] | None = None) -> int:
         if BROWSER.search(str(info["cmd"])) and not PYTHON.search(str(info["cmd"])):
             browser[g] = browser.get(g, 0.0) + float(info["cpu"])  # type: ignore[arg-type]
     sampled = sum(groups.values())
+    steps = int(wall // args.bin) + 1
+    timeline = [{"start": round(i * args.bin, 1), "cores_busy": 0.0, "groups": {}} for i in range(steps)]
+    for pid, mine in bins.items():
+        g = owner(pid)
+        for i, cpu in mine.items():
+            row = timeline[min(i, steps - 1)]
+            row["groups"][g] = row["groups"].get(g, 0.0) + cpu  # type: ignore[index, union-attr, attr-defined]
+    for i, row in enumerate(timeline):
+        width = min(args.bin, wall - i * args.bin) or args.bin
+        busy = sum(row["groups"].values())  # type: ignore[union-attr]
+        row["cores_busy"] = round(busy / width, 2)
+        row["groups"] = {k: round(v, 1) for k, v in sorted(row["groups"].items(),  # type: ignore[union-attr]
+                                                           key=lambda kv: -kv[1])}
+    idle = max(0.0, (os.cpu_count() or 1) * wall - sampled)
     # what the kernel counted for the whole tree (every process waited for), against what the samples saw
     # (a browser's processes are not always waited for by their parents, so the kernel's count can be the smaller)
     counted = usage.ru_utime + usage.ru_stime
@@ -165,11 +188,14 @@ def main(argv: list[str] | None = None) -> int:
         "environment": {"python": platform.python_version(), "machine": platform.machine(),
                         "load_before": load_before, "load_after": os.getloadavg()[0]},
         "interval_seconds": args.interval,
+        "idle_core_seconds": round(idle, 1),
+        "timeline": {"bin_seconds": args.bin, "steps": timeline},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(args.out) as f:
         f.write(json.dumps(report, indent=1).encode())
-    print(f"cpu_breakdown: {wall:.0f} s wall, {total:.0f} CPU-seconds ({total / wall:.2f} cores busy)")
+    print(f"cpu_breakdown: {wall:.0f} s wall, {total:.0f} CPU-seconds ({total / wall:.2f} cores busy); "
+          f"{idle:.0f} core-seconds idle on {os.cpu_count()} cores (timeline in {args.out})")
     for name, cpu in report["groups"].items():  # type: ignore[union-attr]
         print(f"  {cpu:7.1f} s  {name}")
     return returncode

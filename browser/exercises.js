@@ -12,9 +12,12 @@
 // "Use my answers", which assembles the answers that passed, on any page of this site.
 //
 // For tools and tests: window.dlfsExercises = {set(id, code), get(id), check(id) -> Promise of
-// {passed, message}, assemble(id) -> the pieces used, progress() -> {passed, total}}. After a
-// check, [data-dlfs-exercise] has data-dlfs-state "passed" or "failed" (or "error": Python could
-// not start, or Stop ended it).
+// {passed, message}, assemble(id) -> the pieces used, progress() -> {passed, total},
+// checkCode(id, code, {mnist}) -> Promise of {passed, message}}. After a check,
+// [data-dlfs-exercise] has data-dlfs-state "passed" or "failed" (or "error": Python could not
+// start, or Stop ended it). checkCode checks code for any exercise of the book, on this page or
+// not, in this page's Python, and keeps nothing: what a tool needs to check many exercises
+// without starting Python once per page (the check is the same `check_source` as Check's).
 (() => {
   "use strict";
   const runner = window.dlfsRunner;
@@ -325,6 +328,10 @@
         return x.assemble();
       },
       progress,
+      checkCode: async (id, code, { mnist = false } = {}) => {
+        const res = await python.call({ type: "exercise", exercise: id, code, mnist });
+        return { passed: res.passed, message: res.message };
+      },
     };
     document.documentElement.dataset.dlfsExercisesReady = "";
   }

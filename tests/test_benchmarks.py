@@ -172,6 +172,12 @@ def test_cpu_breakdown_sums_a_process_tree_by_group_and_keeps_the_exit_status(tm
     assert d["cpu_seconds"] >= 0.6
     assert math.isclose(sum(d["groups"].values()), d["cpu_seconds"], abs_tol=0.1 * len(d["groups"]))
     assert any("-c" in p["cmd"] and p["group"].startswith("other python") for p in d["processes"])
+    # the timeline: a step per --bin seconds of the run, its cores busy from the CPU the samples saw in it
+    steps = d["timeline"]["steps"]
+    assert d["timeline"]["bin_seconds"] == 10.0 and len(steps) == int(d["wall_seconds"] // 10) + 1
+    seen = sum(sum(row["groups"].values()) for row in steps)
+    assert 0.5 <= seen <= d["cpu_seconds"] + 0.1 * len(steps)
+    assert 0 <= d["idle_core_seconds"] <= d["cores"] * d["wall_seconds"]
 
 
 def test_cpu_breakdown_without_a_command_says_so(tmp_path):
@@ -179,3 +185,6 @@ def test_cpu_breakdown_without_a_command_says_so(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "command: expected a command after --" in r.stderr
     assert not (tmp_path / "x.json").exists()
+    r = subprocess.run([sys.executable, str(CPU_BREAKDOWN), "--bin", "0", "--out", str(tmp_path / "x.json"), "--",
+                        "true"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--bin: expected a positive number of seconds, got 0.0" in r.stderr

@@ -81,7 +81,7 @@ def test_without_javascript_the_page_reads_as_before(chromium, server) -> None:
         assert not requests.under("assets/dlfs/"), "not even the stylesheet: run.js adds it"
 
 
-def test_first_run_loads_python_then_shows_the_output(chromium, server) -> None:
+def test_first_run_loads_python_then_shows_what_python_printed_with_a_small_mark(chromium, server) -> None:
     with reader(chromium, server, "numerical-diff/") as (page, requests):
         examples = page.locator("[data-dlfs-example]")
         assert examples.count() == blocks_of("numerical-diff")
@@ -92,12 +92,19 @@ def test_first_run_loads_python_then_shows_the_output(chromium, server) -> None:
         assert first.locator("[data-dlfs-run]").is_visible() and first.locator("[data-dlfs-output]").count() == 1
         assert first.locator("[data-dlfs-output]").get_attribute("aria-live") == "polite"
         assert run(page, first) == "pass"
-        assert "✓ 4 of 4 statements print what the page shows." in first.locator("[data-dlfs-output]").inner_text()
+        output = first.locator("[data-dlfs-output]")
+        assert output.locator("pre.dlfs-stdout").inner_text() == "0.0\n", "what print() printed, as the page shows"
+        assert output.locator(".dlfs-mark").inner_text() == "✓ 4 of 4 statements print what the page shows."
+        assert output.locator(".dlfs-mark").evaluate("m => m === m.parentNode.lastElementChild"), "under the output"
         fetched = requests.under("assets/dlfs/")
         assert "assets/dlfs/pyodide/numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl" in fetched
         assert not [u for u in fetched if "matplotlib" in u or "/mnist/" in u or "editor.js" in u], (
             "matplotlib, MNIST and the editor wait until something needs them")
         page.screenshot(path=str(ARTIFACTS / "browser-run-light.png"))
+        box = page.locator("[data-dlfs-example]").nth(1)
+        edit(box, "h = 1e-4\nh * 2\n")
+        assert run(page, box) == "done"
+        assert box.locator("pre.dlfs-stdout").inner_text() == "0.0002\n", "the last expression's value, as Jupyter"
 
 
 def test_running_a_later_example_runs_the_earlier_ones_first_and_says_so(chromium, server) -> None:
@@ -175,8 +182,8 @@ def test_stop_ends_a_long_run_and_the_next_run_starts_again(chromium, server) ->
         assert "Ran the 4 earlier examples" in box.locator("[data-dlfs-output]").inner_text()
 
 
-def test_a_figure_drawn_in_the_browser_shows_as_an_image(chromium, server) -> None:
-    with reader(chromium, server, "numerical-diff/") as (page, requests):
+def test_a_figure_drawn_in_the_browser_shows_as_an_image_and_warnings_are_notes(chromium, server) -> None:
+    with reader(chromium, server, "numerical-diff/", color_scheme="dark") as (page, requests):
         box = page.locator("[data-dlfs-example]").nth(1)
         assert not [u for u in requests.under("assets/dlfs/") if "matplotlib" in u]
         edit(box, "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([0, 1, 2], [0, 1, 4])\n")
@@ -192,8 +199,21 @@ def test_a_figure_drawn_in_the_browser_shows_as_an_image(chromium, server) -> No
         assert run(page, box) in ("pass", "done")
         assert box.locator("img.dlfs-figure").count() == 0, "a figure is shown once, not again by the next Run"
 
+        # plt.show() shows the figure; warnings are notes, not errors (the editor is still open)
+        code = ("import warnings\nimport matplotlib.pyplot as plt\nimport numpy as np\n"
+                "plt.plot([0, 1, 2], [0, 1, 4])\nplt.show()\nprint(np.log(0))\nwarnings.warn('careful')\n")
+        box.evaluate("(b, code) => b.dlfsEditor.setValue(code)", code)
+        assert run(page, box) == "done"
+        output = box.locator("[data-dlfs-output]")
+        assert output.locator(".dlfs-traceback").count() == 0, output.inner_text()
+        assert output.locator("img.dlfs-figure").count() == 1, "plt.show() shows the figure"
+        assert output.locator("pre.dlfs-stdout").inner_text() == "-inf\n"
+        notes = output.locator(".dlfs-warning").all_inner_texts()
+        assert any("RuntimeWarning" in n and "division by zero" in n for n in notes), notes
+        assert any("UserWarning: careful" in n for n in notes), notes
 
-def test_a_failing_check_links_each_failure(chromium, server) -> None:
+
+def test_a_failing_check_links_each_failure_named_by_section_and_position(chromium, server) -> None:
     """The check reads the page's Markdown as served: a page that no longer matches fails, linked."""
     text = (ROOT / "docs" / "numerical-diff.md").read_text(encoding="utf-8")
     assert text.count("forward  0.2000010000") == 1
@@ -204,6 +224,12 @@ def test_a_failing_check_links_each_failure(chromium, server) -> None:
         link = page.locator("[data-dlfs-check-result] a").first
         target = link.get_attribute("href")
         assert target.startswith("#dlfs-example-") and page.locator(target).count() == 1
+        # examples are named by section and position, not by source line
+        assert re.fullmatch(r"Section '.+', example \d", link.inner_text()), link.inner_text()
+        assert "line" not in result["text"]
+        third = page.locator("[data-dlfs-example]").nth(2)
+        assert third.locator("[data-dlfs-run]").get_attribute("aria-label") == (
+            "Run section 'Forward, backward and central differences', example 1")
 
 
 def test_a_long_page_says_how_long_its_check_takes(chromium, server) -> None:
@@ -268,20 +294,6 @@ def test_every_chapter_prints_in_the_browser_what_it_prints_natively(
 
 
 # ------------------------------------------------ run like a notebook (issue 18)
-def test_a_passing_run_shows_what_python_printed_with_a_small_mark(chromium, server) -> None:
-    with reader(chromium, server, "numerical-diff/") as (page, _requests):
-        first = page.locator("[data-dlfs-example]").first
-        assert run(page, first) == "pass"
-        output = first.locator("[data-dlfs-output]")
-        assert output.locator("pre.dlfs-stdout").inner_text() == "0.0\n", "what print() printed, as the page shows"
-        assert output.locator(".dlfs-mark").inner_text() == "✓ 4 of 4 statements print what the page shows."
-        assert output.locator(".dlfs-mark").evaluate("m => m === m.parentNode.lastElementChild"), "under the output"
-        box = page.locator("[data-dlfs-example]").nth(1)
-        edit(box, "h = 1e-4\nh * 2\n")
-        assert run(page, box) == "done"
-        assert box.locator("pre.dlfs-stdout").inner_text() == "0.0002\n", "the last expression's value, as Jupyter"
-
-
 def test_timings_the_page_shows_as_dots_are_shown_after_running(chromium, server) -> None:
     with reader(chromium, server, "learning/") as (page, _requests):
         box = page.locator("[data-dlfs-example]").filter(has_text="numerical ... s, backprop ... s")
@@ -310,21 +322,6 @@ def test_an_edited_example_shows_what_it_prints_without_a_cross(chromium, server
         assert "✓ 2 of 2 statements print what your edit shows." in output.inner_text(), "the imports print nothing"
 
 
-def test_plt_show_draws_the_figure_and_warnings_are_notes(chromium, server) -> None:
-    with reader(chromium, server, "numerical-diff/", color_scheme="dark") as (page, _requests):
-        box = page.locator("[data-dlfs-example]").nth(1)
-        edit(box, "import warnings\nimport matplotlib.pyplot as plt\nimport numpy as np\n"
-                  "plt.plot([0, 1, 2], [0, 1, 4])\nplt.show()\nprint(np.log(0))\nwarnings.warn('careful')\n")
-        assert run(page, box) == "done"
-        output = box.locator("[data-dlfs-output]")
-        assert output.locator(".dlfs-traceback").count() == 0, output.inner_text()
-        assert output.locator("img.dlfs-figure").count() == 1, "plt.show() shows the figure"
-        assert output.locator("pre.dlfs-stdout").inner_text() == "-inf\n"
-        notes = output.locator(".dlfs-warning").all_inner_texts()
-        assert any("RuntimeWarning" in n and "division by zero" in n for n in notes), notes
-        assert any("UserWarning: careful" in n for n in notes), notes
-
-
 def test_a_long_example_gives_its_estimate_and_a_progress_bar(chromium, server) -> None:
     with reader(chromium, server, "training/") as (page, _requests):
         box = page.locator("[data-dlfs-example]").filter(has_text="history = mnist_run()")
@@ -339,16 +336,3 @@ def test_a_long_example_gives_its_estimate_and_a_progress_bar(chromium, server) 
         assert bar.get_attribute("max") == "10000" and "backprop" in bar.get_attribute("title")
         box.locator("[data-dlfs-stop]").click()
         page.wait_for_function("b => b.dataset.dlfsStatus === 'stopped'", arg=box.element_handle(), timeout=10_000)
-
-
-def test_examples_are_named_by_section_and_position_not_by_source_line(chromium, server) -> None:
-    text = (ROOT / "docs" / "numerical-diff.md").read_text(encoding="utf-8")
-    spoiled = {"assets/dlfs/pages/numerical-diff.md.txt": text.replace("forward  0.2000010000", "forward  0.5")}
-    with reader(chromium, server, "numerical-diff/", replace=spoiled) as (page, _requests):
-        result = check(page, timeout=300_000)
-        link = page.locator("[data-dlfs-check-result] a").first
-        assert re.fullmatch(r"Section '.+', example \d", link.inner_text()), link.inner_text()
-        assert "line" not in result["text"]
-        third = page.locator("[data-dlfs-example]").nth(2)
-        assert third.locator("[data-dlfs-run]").get_attribute("aria-label") == (
-            "Run section 'Forward, backward and central differences', example 1")
