@@ -139,7 +139,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     _background["config"] = session.config
     if any("published_site" in getattr(item, "fixturenames", ()) for item in session.items):
         pages = [item.nodeid for item in session.items if item.nodeid.startswith(("docs/", "README.md"))]
-        if pages:  # the published build and the PDF start in the background once the last page has run
+        every_chapter = {f"docs/{p}.md" for p in BOOK_PAGES} <= {page.split("::")[0] for page in pages}
+        if every_chapter:  # the published build and the PDF start in the background once the last page has run
             _background["last_page"] = pages[-1]
     want_checks = any(EVERY_CHAPTER_TEST in item.nodeid for item in session.items)
     session.config.stash[WANT_BROWSER_CHECKS] = want_checks
@@ -315,7 +316,20 @@ def _publish_in_background(record: dict[str, Any], folder: Path) -> None:
     _background["pdf"] = (folder / "dlfs.pdf", *print_pdf(site.path, folder / "dlfs.pdf"))
 
 
-def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+class _PublishWhenThePagesHaveRun:
+    """Starts the published build once the last page has run. A plugin, not a hook of this conftest:
+    pytest calls a conftest's item hooks only for items under its folder, and the pages are not."""
+
+    @staticmethod
+    def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+        start_publishing(nodeid)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_PublishWhenThePagesHaveRun(), "dlfs-publish-when-the-pages-have-run")
+
+
+def start_publishing(nodeid: str) -> None:
     if nodeid == _background.get("last_page") and "publish_thread" not in _background:
         record = results(_background["config"]).record()
         folder = Path(tempfile.mkdtemp(prefix="dlfs-published-"))
@@ -330,7 +344,10 @@ def published_site(record: dict[str, Any], tmp_path_factory: pytest.TempPathFact
     from this session's test results. Only for tests marked ``after_pages``. In a whole run it is
     built (and the PDF printed from it) in the background as soon as the last page has run."""
     thread = _background.get("publish_thread")
-    if thread is None:  # a run of a few files
+    if thread is None and _background.get("last_page"):
+        pytest.fail(f"the published build should have started in the background when "
+                    f"{_background['last_page']} ran, and did not", pytrace=False)
+    if thread is None:  # a run of a few files, without every chapter
         return _published_build(record, tmp_path_factory.mktemp("published"))
     thread.join()
     if "published_error" in _background:

@@ -101,6 +101,27 @@ def test_a_spoiled_wheel_stops_the_assembly_naming_it(runtime_inputs: Path, tmp_
         runtime.assemble()
 
 
+def test_two_builds_sharing_a_cache_extract_the_runtime_side_by_side(runtime_inputs: Path, tmp_path: Path) -> None:
+    """The tests build the site twice at once over one cache: each extracts into a folder of its own and
+    the first to finish puts it in place; neither fails, and nothing half-written is left."""
+    require_real_mnist()
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dlfs.datasets import locate
+
+    cache = tmp_path / "cache"
+    runtimes = [Runtime(runtime_inputs, cache, tmp_path / f"out{i}", locate("mnist", download=False))
+                for i in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(r._extract_wheels) for r in runtimes]:
+            done.result()
+    extracted = runtimes[0].extracted
+    assert [p.name for p in cache.iterdir()] == [extracted.name], "no partial folder is left behind"
+    lock = runtimes[0].lock["packages"]
+    assert sorted(p.name for p in extracted.iterdir()) == sorted(
+        lock[n]["file_name"] for n in runtimes[0].eager + runtimes[0].lazy)
+
+
 def test_missing_downloads_stop_the_build_at_once_saying_make_setup(runtime_inputs: Path, tmp_path: Path) -> None:
     require_real_mnist()
     shutil.rmtree(runtime_inputs / WHEELS)

