@@ -78,27 +78,15 @@ class BuiltSite:
         return f"BuiltSite({self.path}, {self.seconds:.1f} s)"
 
 
-# Work started in the background runs at a lower priority than the session's own thread of tests: on two
-# cores that thread is the longest chain of work in a run, and the background fills the time it leaves.
-BACKGROUND_NICE = 10
-
-
-def niced(command: list[str]) -> list[str]:
-    """`command` run by ``nice`` (at `BACKGROUND_NICE`), where the system has it."""
-    nice = shutil.which("nice")
-    return [nice, "-n", str(BACKGROUND_NICE), *command] if nice else command
-
-
 def build_site(site: Path, *, tool: str = "mkdocs", env: dict[str, str] | None = None,
-               log_name: str = "mkdocs-build.log", background: bool = False) -> BuiltSite:
+               log_name: str = "mkdocs-build.log") -> BuiltSite:
     """Run ``<tool> build --strict`` into `site`; fail the test with the log if it fails."""
     exe = shutil.which(tool, path=str(Path(sys.executable).parent))
     if exe is None:
         pytest.fail(f"{tool} is not installed: install the docs extra (make setup)")
     env = dict(os.environ if env is None else env, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
     start = time.perf_counter()
-    command = [exe, "build", "--strict", "--site-dir", str(site)]
-    result = subprocess.run(niced(command) if background else command,
+    result = subprocess.run([exe, "build", "--strict", "--site-dir", str(site)],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     seconds = time.perf_counter() - start
     log = result.stdout + result.stderr
@@ -142,7 +130,7 @@ def _build_in_background(folder: Path, want_checks: bool) -> None:
     try:
         _background["properdocs"] = build_site(folder / "properdocs" / "site", tool="properdocs",
                                                env=local_env(folder / "properdocs"),
-                                               log_name="properdocs-build.log", background=True)
+                                               log_name="properdocs-build.log")
     except BaseException as error:
         _background["properdocs_error"] = error
 
@@ -242,8 +230,8 @@ def start_browser_checks(site: Path, tmp: Path) -> None:
     for i, chapters in enumerate(lanes(CHAPTERS, estimates, LANES)):
         out, log = tmp / f"browser-checks-{i}.json", tmp / f"browser-checks-{i}.log"
         with open(log, "wb") as f:
-            proc = subprocess.Popen(niced([sys.executable, "-m", "tests.browser_check", "--site", str(site),
-                                           "--out", str(out), "--chapters", ",".join(chapters)]),
+            proc = subprocess.Popen([sys.executable, "-m", "tests.browser_check", "--site", str(site),
+                                     "--out", str(out), "--chapters", ",".join(chapters)],
                                     cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
         started.append({"proc": proc, "out": out, "log": log, "chapters": chapters})
     _background["lanes"] = started
@@ -311,31 +299,30 @@ def record(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return this_sessions_record(request.config, tmp_path_factory.mktemp("record"))
 
 
-def _published_build(record: dict[str, Any], folder: Path, background: bool = False) -> BuiltSite:
+def _published_build(record: dict[str, Any], folder: Path) -> BuiltSite:
     path = folder / "verification.json"
     path.write_text(json.dumps(record), encoding="utf-8")
     # DLFS_PDF: the PDF is printed from this build (print_pdf), as `make pdf` does, so its pages link it
     env = dict(os.environ, DLFS_SITE_URL=SITE_URL, DLFS_VERIFICATION=str(path), DLFS_PDF="1")
     env.pop("SOURCE_DATE_EPOCH", None)
-    return build_site(folder / "site", env=env, log_name="published-build.log", background=background)
+    return build_site(folder / "site", env=env, log_name="published-build.log")
 
 
-def print_pdf(site: Path, out: Path, background: bool = False) -> tuple[int, str]:
+def print_pdf(site: Path, out: Path) -> tuple[int, str]:
     """``python -m dlfs.site.pdf`` on a built site: its exit status and its log."""
-    command = [sys.executable, "-m", "dlfs.site.pdf", "--site", str(site), "--out", str(out)]
-    result = subprocess.run(niced(command) if background else command,
-                            cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    result = subprocess.run([sys.executable, "-m", "dlfs.site.pdf", "--site", str(site), "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
     return result.returncode, result.stdout + result.stderr
 
 
 def _publish_in_background(record: dict[str, Any], folder: Path) -> None:
     """The thread started when the last page has run: the published build, then the PDF printed from it."""
     try:
-        _background["published"] = site = _published_build(record, folder, background=True)
+        _background["published"] = site = _published_build(record, folder)
     except BaseException as error:
         _background["published_error"] = error
         return
-    _background["pdf"] = (folder / "dlfs.pdf", *print_pdf(site.path, folder / "dlfs.pdf", background=True))
+    _background["pdf"] = (folder / "dlfs.pdf", *print_pdf(site.path, folder / "dlfs.pdf"))
 
 
 class _PublishWhenThePagesHaveRun:
