@@ -166,12 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         row["cores_busy"] = round(busy / width, 2)
         row["groups"] = {k: round(v, 1) for k, v in sorted(row["groups"].items(),  # type: ignore[union-attr]
                                                            key=lambda kv: -kv[1])}
-    idle = max(0.0, (os.cpu_count() or 1) * wall - sampled)
     # what the kernel counted for the whole tree (every process waited for), against what the samples saw
     # (a browser's processes are not always waited for by their parents, so the kernel's count can be the smaller)
     counted = usage.ru_utime + usage.ru_stime
     groups["not seen by a sample (short-lived processes, last intervals)"] = max(0.0, counted - sampled)
     total = max(counted, sampled)
+    idle = max(0.0, (os.cpu_count() or 1) * wall - total)  # against the same total the report gives
     top = sorted(seen.items(), key=lambda kv: -float(kv[1]["cpu"]))[:30]  # type: ignore[arg-type]
     report = {
         "schema": 1,
