@@ -24,6 +24,7 @@ from hypothesis import settings
 
 from dlfs.book import PAGES as BOOK_PAGES
 from dlfs.site.headless import CHROMIUM, FLAGS, serve
+from tests.background import background_group, remove_group, wrap
 from tests.verification import results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,14 +80,16 @@ class BuiltSite:
 
 
 def build_site(site: Path, *, tool: str = "mkdocs", env: dict[str, str] | None = None,
-               log_name: str = "mkdocs-build.log") -> BuiltSite:
-    """Run ``<tool> build --strict`` into `site`; fail the test with the log if it fails."""
+               log_name: str = "mkdocs-build.log", background: bool = False) -> BuiltSite:
+    """Run ``<tool> build --strict`` into `site`; fail the test with the log if it fails.
+    `background`: at the background's share of the CPU (`background_share`), beside the tests."""
     exe = shutil.which(tool, path=str(Path(sys.executable).parent))
     if exe is None:
         pytest.fail(f"{tool} is not installed: install the docs extra (make setup)")
     env = dict(os.environ if env is None else env, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
     start = time.perf_counter()
-    result = subprocess.run([exe, "build", "--strict", "--site-dir", str(site)],
+    command = [exe, "build", "--strict", "--site-dir", str(site)]
+    result = subprocess.run(wrap(command, background_share()) if background else command,
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     seconds = time.perf_counter() - start
     log = result.stdout + result.stderr
@@ -110,11 +113,22 @@ def local_env(tmp: Path) -> dict[str, str]:
 # the site build as soon as the tests are collected (if any of them uses it), then at once,
 # from the same thread, every chapter's "Check this page" in two lanes of headless Chromium
 # (tests/browser_check.py) and the ProperDocs build. The fixtures wait for what they need.
+# What runs beside the tests (the checks, the ProperDocs and published builds, the PDF) runs with a
+# small share of the CPU where a control group can be made (tests/background.py): the main thread of
+# tests is the run's critical path, and the background fills what it leaves idle.
 
 WANT_BROWSER_CHECKS = pytest.StashKey[bool]()
 EVERY_CHAPTER_TEST = "test_every_chapter_passes_in_the_browser"
 LANES = 2  # processes checking chapters in the browser, side by side
 _background: dict[str, Any] = {}
+
+
+def background_share() -> Path | None:
+    """The control group of this run's background work, with a small share of the CPU
+    (tests/background.py), made at its first use; None where it cannot be made."""
+    if "group" not in _background:
+        _background["group"] = background_group(f"dlfs-background-{os.getpid()}")
+    return _background["group"]
 
 
 def _build_in_background(folder: Path, want_checks: bool) -> None:
@@ -130,7 +144,7 @@ def _build_in_background(folder: Path, want_checks: bool) -> None:
     try:
         _background["properdocs"] = build_site(folder / "properdocs" / "site", tool="properdocs",
                                                env=local_env(folder / "properdocs"),
-                                               log_name="properdocs-build.log")
+                                               log_name="properdocs-build.log", background=True)
     except BaseException as error:
         _background["properdocs_error"] = error
 
@@ -230,9 +244,9 @@ def start_browser_checks(site: Path, tmp: Path) -> None:
     for i, chapters in enumerate(lanes(CHAPTERS, estimates, LANES)):
         out, log = tmp / f"browser-checks-{i}.json", tmp / f"browser-checks-{i}.log"
         with open(log, "wb") as f:
-            proc = subprocess.Popen([sys.executable, "-m", "tests.browser_check", "--site", str(site),
-                                     "--out", str(out), "--chapters", ",".join(chapters)],
-                                    cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+            command = [sys.executable, "-m", "tests.browser_check", "--site", str(site),
+                       "--out", str(out), "--chapters", ",".join(chapters)]
+            proc = subprocess.Popen(wrap(command, background_share()), cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
         started.append({"proc": proc, "out": out, "log": log, "chapters": chapters})
     _background["lanes"] = started
 
@@ -270,6 +284,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(BOOK_CACHE, ignore_errors=True)
+    remove_group(_background.get("group"))
     thread = _background.get("thread")
     if thread is not None and not thread.is_alive():
         shutil.rmtree(_background["folder"], ignore_errors=True)
@@ -299,18 +314,19 @@ def record(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return this_sessions_record(request.config, tmp_path_factory.mktemp("record"))
 
 
-def _published_build(record: dict[str, Any], folder: Path) -> BuiltSite:
+def _published_build(record: dict[str, Any], folder: Path, background: bool = False) -> BuiltSite:
     path = folder / "verification.json"
     path.write_text(json.dumps(record), encoding="utf-8")
     # DLFS_PDF: the PDF is printed from this build (print_pdf), as `make pdf` does, so its pages link it
     env = dict(os.environ, DLFS_SITE_URL=SITE_URL, DLFS_VERIFICATION=str(path), DLFS_PDF="1")
     env.pop("SOURCE_DATE_EPOCH", None)
-    return build_site(folder / "site", env=env, log_name="published-build.log")
+    return build_site(folder / "site", env=env, log_name="published-build.log", background=background)
 
 
-def print_pdf(site: Path, out: Path) -> tuple[int, str]:
+def print_pdf(site: Path, out: Path, background: bool = False) -> tuple[int, str]:
     """``python -m dlfs.site.pdf`` on a built site: its exit status and its log."""
-    result = subprocess.run([sys.executable, "-m", "dlfs.site.pdf", "--site", str(site), "--out", str(out)],
+    command = [sys.executable, "-m", "dlfs.site.pdf", "--site", str(site), "--out", str(out)]
+    result = subprocess.run(wrap(command, background_share()) if background else command,
                             cwd=ROOT, capture_output=True, text=True, timeout=600)
     return result.returncode, result.stdout + result.stderr
 
@@ -318,11 +334,11 @@ def print_pdf(site: Path, out: Path) -> tuple[int, str]:
 def _publish_in_background(record: dict[str, Any], folder: Path) -> None:
     """The thread started when the last page has run: the published build, then the PDF printed from it."""
     try:
-        _background["published"] = site = _published_build(record, folder)
+        _background["published"] = site = _published_build(record, folder, background=True)
     except BaseException as error:
         _background["published_error"] = error
         return
-    _background["pdf"] = (folder / "dlfs.pdf", *print_pdf(site.path, folder / "dlfs.pdf"))
+    _background["pdf"] = (folder / "dlfs.pdf", *print_pdf(site.path, folder / "dlfs.pdf", background=True))
 
 
 class _PublishWhenThePagesHaveRun:
