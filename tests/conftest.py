@@ -285,9 +285,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(BOOK_CACHE, ignore_errors=True)
     remove_group(_background.get("group"))
-    thread = _background.get("thread")
-    if thread is not None and not thread.is_alive():
-        shutil.rmtree(_background["folder"], ignore_errors=True)
+    for thread, folder in [("thread", "folder"), ("publish_thread", "published_folder")]:
+        if thread in _background and not _background[thread].is_alive():  # a live one still writes there
+            shutil.rmtree(_background[folder], ignore_errors=True)
 
 
 SITE_URL = "https://dlfs.example.org/book/"
@@ -358,6 +358,7 @@ def start_publishing(nodeid: str) -> None:
     if nodeid == _background.get("last_page") and "publish_thread" not in _background:
         record = results(_background["config"]).record()
         folder = Path(tempfile.mkdtemp(prefix="dlfs-published-"))
+        _background["published_folder"] = folder
         _background["publish_thread"] = threading.Thread(target=_publish_in_background, args=(record, folder),
                                                          name="published build", daemon=True)
         _background["publish_thread"].start()

@@ -345,12 +345,13 @@ def render(browser: Any, base: str, html: str,
     context = browser.new_context(color_scheme="light", service_workers="block")
     try:
         page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
         page.route("**/*", route)
         page.on("pageerror", lambda e: record.errors.append(str(e)))
         page.on("console", lambda m: record.errors.append(m.text) if m.type == "error" else None)
         page.goto(url, wait_until="load")
         try:
-            page.wait_for_function(WAIT_JS, timeout=60_000)
+            page.wait_for_function(WAIT_JS)
         except Exception as error:  # say which of the three never happened
             state = page.evaluate(STATE_JS)
             raise SystemExit(f"the print page never got ready: {state}; errors {record.errors}") from error
@@ -367,6 +368,11 @@ def render(browser: Any, base: str, html: str,
         context.close()
     return pdf, record
 
+
+# For each step of printing (loading the book's one page, typesetting, each PDF): the whole book is
+# laid out at once, and on a busy machine (or beside a test run, at its background's small share of
+# the CPU) that takes minutes where it takes seconds alone. A step that never ends still fails, naming it.
+TIMEOUT_MS = 300_000
 
 STATE_JS = """() => ({
   formulas: document.querySelectorAll('.arithmatex').length,
