@@ -4,7 +4,8 @@ Headless Chromium (as in test_docs_browser.py) reads the built site from a
 server on 127.0.0.1. Every request any page or worker makes is recorded, and
 one that would leave 127.0.0.1 is refused and fails the test. Python runs in
 the page's Web Worker (Pyodide); each test opens its page afresh, so each
-starts a new worker. Checking every chapter takes minutes: that test is
+starts a new worker (seconds of CPU each: what one reader does on one page in
+one Python is one test). Checking every chapter takes minutes: that test is
 marked ``slow``, and its work (tests/browser_check.py) starts in the background
 as soon as the site is built, beside the rest of the suite.
 """
@@ -72,23 +73,26 @@ def examples_of(chapter: str) -> int:
     return len(list(parse_page((ROOT / "docs" / f"{chapter}.md").read_text(encoding="utf-8"))))
 
 
-def test_without_javascript_the_page_reads_as_before(chromium, server) -> None:
-    with reader(chromium, server, "numerical-diff/", java_script_enabled=False) as (page, requests):
-        tagged = page.locator("[data-dlfs-block]").count()
-        assert tagged == blocks_of("numerical-diff"), "the blocks are tagged, nothing more"
-        assert page.locator("[data-dlfs-run], [data-dlfs-check], [data-dlfs-example], [data-dlfs-output]").count() == 0
-        assert not page.locator("[data-dlfs-page]").is_visible()
-        assert not requests.under("assets/dlfs/"), "not even the stylesheet: run.js adds it"
+def set_code(box, code: str) -> None:
+    """Open the example's editor (if it is not open yet) and put `code` in it."""
+    if not box.locator(".cm-content").count():
+        edit(box, code)
+    else:
+        box.evaluate("(b, code) => b.dlfsEditor.setValue(code)", code)
 
 
-def test_first_run_loads_python_then_shows_what_python_printed_with_a_small_mark(chromium, server) -> None:
+def test_one_python_runs_edits_resets_draws_and_stops_as_a_reader_expects(chromium, server) -> None:
+    """A reader's session on one page, in one Python (each start costs seconds): the first Run, an edit
+    with outputs written in, a failing edit and Reset (in the dark scheme), a figure, and Stop."""
     with reader(chromium, server, "numerical-diff/") as (page, requests):
+        # -- the first Run loads Python, then shows what Python printed with a small mark
         examples = page.locator("[data-dlfs-example]")
         assert examples.count() == blocks_of("numerical-diff")
         assert sorted(requests.under("assets/dlfs/")) == [
             "assets/dlfs/exercises.js", "assets/dlfs/run.css", "assets/dlfs/run.js"], (
             "nothing but the page scripts (the exercises' too, on a page with exercises) before the first Run")
-        first = examples.first
+        first, box = examples.first, examples.nth(1)
+        original = box.locator("code").first.inner_text()
         assert first.locator("[data-dlfs-run]").is_visible() and first.locator("[data-dlfs-output]").count() == 1
         assert first.locator("[data-dlfs-output]").get_attribute("aria-live") == "polite"
         assert run(page, first) == "pass"
@@ -101,31 +105,31 @@ def test_first_run_loads_python_then_shows_what_python_printed_with_a_small_mark
         assert not [u for u in fetched if "matplotlib" in u or "/mnist/" in u or "editor.js" in u], (
             "matplotlib, MNIST and the editor wait until something needs them")
         page.screenshot(path=str(ARTIFACTS / "browser-run-light.png"))
-        box = page.locator("[data-dlfs-example]").nth(1)
         edit(box, "h = 1e-4\nh * 2\n")
         assert run(page, box) == "done"
         assert box.locator("pre.dlfs-stdout").inner_text() == "0.0002\n", "the last expression's value, as Jupyter"
 
+        # -- an edited example shows what it prints, without a cross, and can take those outputs in
+        code = first.locator("code").first.inner_text()
+        assert 'h=1e-50, method="forward"))\n0.0' in code
+        # a changed number under the page's expected output, and a new >>> line with none
+        edit(first, code.replace("h=1e-50", "h=1e-4").rstrip("\n") + "\n>>> print(f(5.0))\n")
+        assert run(page, first) == "done"
+        assert output.locator(".dlfs-bad").count() == 0 and "✗" not in output.inner_text()
+        printed = output.locator("pre.dlfs-stdout").inner_text()
+        assert re.fullmatch(r"0\.2000\d*\n0\.75\n", printed), printed
+        assert "2 statements you changed or added are shown, not compared" in output.inner_text()
+        output.locator("[data-dlfs-update]").click()
+        updated = first.evaluate("b => b.dlfsEditor.getValue()")
+        assert "\n0.2000" in updated and updated.rstrip("\n").endswith(">>> print(f(5.0))\n0.75")
+        assert run(page, first) == "pass", "the expected outputs written in are compared"
+        assert "✓ 2 of 2 statements print what your edit shows." in output.inner_text(), "the imports print nothing"
+        first.locator("[data-dlfs-reset]").click()
 
-def test_running_a_later_example_runs_the_earlier_ones_first_and_says_so(chromium, server) -> None:
-    with reader(chromium, server, "numerical-diff/") as (page, _requests):
-        third = page.locator("[data-dlfs-example]").nth(2)
-        third.locator("[data-dlfs-run]").focus()
-        page.keyboard.press("Enter")  # keyboard only
-        assert third.locator("[data-dlfs-stop]").evaluate("b => b === document.activeElement"), (
-            "Run disables itself: the focus moves to Stop, not to the page")
-        page.wait_for_function("b => b.hasAttribute('data-dlfs-status')", arg=third.element_handle())
-        assert third.locator("[data-dlfs-run]").evaluate("b => b === document.activeElement"), "and back to Run"
-        output = third.locator("[data-dlfs-output]").inner_text()
-        assert re.search(r"Ran the \d+ earlier examples of this page first", output), output
-        assert third.get_attribute("data-dlfs-status") in ("pass", "done")
-
-
-def test_edit_run_reset_and_a_failing_edit(chromium, server) -> None:
-    with reader(chromium, server, "numerical-diff/", color_scheme="dark") as (page, requests):
-        box = page.locator("[data-dlfs-example]").nth(1)
-        original = box.locator("code").first.inner_text()
-        edit(box, 'print("edited:", 6 * 7)\n')
+        # -- edit, run, a failing edit and Reset, in the dark scheme (the reader's toggle in the header)
+        page.locator('label[title="Switch to dark mode"]').click()
+        assert page.evaluate("() => document.body.dataset.mdColorScheme") == "slate"
+        set_code(box, 'print("edited:", 6 * 7)\n')
         assert "assets/dlfs/editor.js" in requests.under("assets/dlfs/")
         assert box.locator(".cm-content").get_attribute("contenteditable") == "true"
         assert run(page, box) == "done"
@@ -134,9 +138,9 @@ def test_edit_run_reset_and_a_failing_edit(chromium, server) -> None:
         box.evaluate("b => b.dlfsEditor.setValue('x = [1]\\nx[3]\\n')")
         box.locator(".cm-content").press("Shift+Enter")  # runs from the editor
         page.wait_for_function("b => b.dataset.dlfsStatus === 'error'", arg=box.element_handle())
-        output = box.locator("[data-dlfs-output]").inner_text()
-        assert "Traceback (most recent call last)" in output and "IndexError: list index out of range" in output
-        assert "x[3]" in output, "the failing line is shown"
+        text = box.locator("[data-dlfs-output]").inner_text()
+        assert "Traceback (most recent call last)" in text and "IndexError: list index out of range" in text
+        assert "x[3]" in text, "the failing line is shown"
 
         box.evaluate("b => b.dlfsEditor.setValue('>>> 6 * 7\\n41\\n')")
         assert run(page, box) == "fail"
@@ -149,44 +153,9 @@ def test_edit_run_reset_and_a_failing_edit(chromium, server) -> None:
         assert box.get_attribute("data-dlfs-status") is None and box.locator("[data-dlfs-output]").inner_text() == ""
         assert run(page, box) == "pass"
 
-
-def test_a_wheel_that_is_not_the_built_one_is_refused(chromium, server, built_site) -> None:
-    """The browser checks each wheel against the site's lock (Subresource Integrity); Python does not start."""
-    wheel = "assets/dlfs/pyodide/dlfs-0.1.0-py3-none-any.whl"
-    spoiled = (built_site.path / wheel).read_bytes()[:-1] + b"x"
-    with reader(chromium, server, "numerical-diff/", replace={wheel: spoiled}) as (page, _requests):
-        box = page.locator("[data-dlfs-example]").first
-        assert run(page, box) == "error"
-        assert "could not load dlfs" in box.locator("[data-dlfs-output]").inner_text()
-
-
-def test_stop_ends_a_long_run_and_the_next_run_starts_again(chromium, server) -> None:
-    with reader(chromium, server, "numerical-diff/") as (page, _requests):
-        box = page.locator("[data-dlfs-example]").nth(1)
-        assert run(page, page.locator("[data-dlfs-example]").first) == "pass"  # Python is up
-        edit(box, "while True:\n    pass\n")
-        box.locator("[data-dlfs-run]").click()
-        page.wait_for_function("b => b.querySelector('[data-dlfs-output]').textContent.includes('Running')",
-                               arg=box.element_handle())
-        stop = box.locator("[data-dlfs-stop]")
-        assert stop.is_visible() and page.locator("[data-dlfs-run]").first.is_disabled()
-        assert box.locator("[data-dlfs-reset]").is_disabled(), "no Reset under a running edit"
-        stop.click()
-        page.wait_for_function("b => b.dataset.dlfsStatus === 'stopped'", arg=box.element_handle(), timeout=10_000)
-        assert "Stopped" in box.locator("[data-dlfs-output]").inner_text()
-        box.locator("[data-dlfs-reset]").click()
-        box.locator("[data-dlfs-run]").click()
-        assert "Starting Python again" in box.locator("[data-dlfs-output]").inner_text(), "not 'the first Run'"
-        page.wait_for_function("b => b.hasAttribute('data-dlfs-status')", arg=box.element_handle(), timeout=LOAD)
-        assert box.get_attribute("data-dlfs-status") == "pass", "a new Python runs the page again"
-        assert "Ran the 4 earlier examples" in box.locator("[data-dlfs-output]").inner_text()
-
-
-def test_a_figure_drawn_in_the_browser_shows_as_an_image_and_warnings_are_notes(chromium, server) -> None:
-    with reader(chromium, server, "numerical-diff/", color_scheme="dark") as (page, requests):
-        box = page.locator("[data-dlfs-example]").nth(1)
+        # -- a figure drawn in the browser shows as an image, and warnings are notes
         assert not [u for u in requests.under("assets/dlfs/") if "matplotlib" in u]
-        edit(box, "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([0, 1, 2], [0, 1, 4])\n")
+        set_code(box, "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([0, 1, 2], [0, 1, 4])\n")
         assert run(page, box) == "done"
         assert any("matplotlib-" in u for u in requests.under("assets/dlfs/")), "matplotlib is fetched to draw"
         image = box.locator("[data-dlfs-output] img.dlfs-figure")
@@ -204,13 +173,64 @@ def test_a_figure_drawn_in_the_browser_shows_as_an_image_and_warnings_are_notes(
                 "plt.plot([0, 1, 2], [0, 1, 4])\nplt.show()\nprint(np.log(0))\nwarnings.warn('careful')\n")
         box.evaluate("(b, code) => b.dlfsEditor.setValue(code)", code)
         assert run(page, box) == "done"
-        output = box.locator("[data-dlfs-output]")
-        assert output.locator(".dlfs-traceback").count() == 0, output.inner_text()
-        assert output.locator("img.dlfs-figure").count() == 1, "plt.show() shows the figure"
-        assert output.locator("pre.dlfs-stdout").inner_text() == "-inf\n"
-        notes = output.locator(".dlfs-warning").all_inner_texts()
+        shown = box.locator("[data-dlfs-output]")
+        assert shown.locator(".dlfs-traceback").count() == 0, shown.inner_text()
+        assert shown.locator("img.dlfs-figure").count() == 1, "plt.show() shows the figure"
+        assert shown.locator("pre.dlfs-stdout").inner_text() == "-inf\n"
+        notes = shown.locator(".dlfs-warning").all_inner_texts()
         assert any("RuntimeWarning" in n and "division by zero" in n for n in notes), notes
         assert any("UserWarning: careful" in n for n in notes), notes
+
+        # -- Stop ends a long run, and the next Run starts Python again
+        set_code(box, "while True:\n    pass\n")
+        box.locator("[data-dlfs-run]").click()
+        page.wait_for_function("b => b.querySelector('[data-dlfs-output]').textContent.includes('Running')",
+                               arg=box.element_handle())
+        stop = box.locator("[data-dlfs-stop]")
+        assert stop.is_visible() and page.locator("[data-dlfs-run]").first.is_disabled()
+        assert box.locator("[data-dlfs-reset]").is_disabled(), "no Reset under a running edit"
+        stop.click()
+        page.wait_for_function("b => b.dataset.dlfsStatus === 'stopped'", arg=box.element_handle(), timeout=10_000)
+        assert "Stopped" in box.locator("[data-dlfs-output]").inner_text()
+        box.locator("[data-dlfs-reset]").click()
+        box.locator("[data-dlfs-run]").click()
+        assert "Starting Python again" in box.locator("[data-dlfs-output]").inner_text(), "not 'the first Run'"
+        page.wait_for_function("b => b.hasAttribute('data-dlfs-status')", arg=box.element_handle(), timeout=LOAD)
+        assert box.get_attribute("data-dlfs-status") == "pass", "a new Python runs the page again"
+        assert "Ran the 4 earlier examples" in box.locator("[data-dlfs-output]").inner_text()
+
+
+def test_without_javascript_the_page_reads_as_before(chromium, server) -> None:
+    with reader(chromium, server, "numerical-diff/", java_script_enabled=False) as (page, requests):
+        tagged = page.locator("[data-dlfs-block]").count()
+        assert tagged == blocks_of("numerical-diff"), "the blocks are tagged, nothing more"
+        assert page.locator("[data-dlfs-run], [data-dlfs-check], [data-dlfs-example], [data-dlfs-output]").count() == 0
+        assert not page.locator("[data-dlfs-page]").is_visible()
+        assert not requests.under("assets/dlfs/"), "not even the stylesheet: run.js adds it"
+
+
+def test_running_a_later_example_runs_the_earlier_ones_first_and_says_so(chromium, server) -> None:
+    with reader(chromium, server, "numerical-diff/") as (page, _requests):
+        third = page.locator("[data-dlfs-example]").nth(2)
+        third.locator("[data-dlfs-run]").focus()
+        page.keyboard.press("Enter")  # keyboard only
+        assert third.locator("[data-dlfs-stop]").evaluate("b => b === document.activeElement"), (
+            "Run disables itself: the focus moves to Stop, not to the page")
+        page.wait_for_function("b => b.hasAttribute('data-dlfs-status')", arg=third.element_handle())
+        assert third.locator("[data-dlfs-run]").evaluate("b => b === document.activeElement"), "and back to Run"
+        output = third.locator("[data-dlfs-output]").inner_text()
+        assert re.search(r"Ran the \d+ earlier examples of this page first", output), output
+        assert third.get_attribute("data-dlfs-status") in ("pass", "done")
+
+
+def test_a_wheel_that_is_not_the_built_one_is_refused(chromium, server, built_site) -> None:
+    """The browser checks each wheel against the site's lock (Subresource Integrity); Python does not start."""
+    wheel = "assets/dlfs/pyodide/dlfs-0.1.0-py3-none-any.whl"
+    spoiled = (built_site.path / wheel).read_bytes()[:-1] + b"x"
+    with reader(chromium, server, "numerical-diff/", replace={wheel: spoiled}) as (page, _requests):
+        box = page.locator("[data-dlfs-example]").first
+        assert run(page, box) == "error"
+        assert "could not load dlfs" in box.locator("[data-dlfs-output]").inner_text()
 
 
 def test_a_failing_check_links_each_failure_named_by_section_and_position(chromium, server) -> None:
@@ -300,26 +320,6 @@ def test_timings_the_page_shows_as_dots_are_shown_after_running(chromium, server
         assert run(page, box) == "pass"
         printed = box.locator("pre.dlfs-stdout").inner_text()
         assert re.fullmatch(r"numerical \d+\.\d\d s, backprop \d+\.\d{4} s\n", printed), printed
-
-
-def test_an_edited_example_shows_what_it_prints_without_a_cross(chromium, server) -> None:
-    with reader(chromium, server, "numerical-diff/") as (page, _requests):
-        box = page.locator("[data-dlfs-example]").first
-        code = box.locator("code").first.inner_text()
-        assert 'h=1e-50, method="forward"))\n0.0' in code
-        # a changed number under the page's expected output, and a new >>> line with none
-        edit(box, code.replace("h=1e-50", "h=1e-4").rstrip("\n") + "\n>>> print(f(5.0))\n")
-        assert run(page, box) == "done"
-        output = box.locator("[data-dlfs-output]")
-        assert output.locator(".dlfs-bad").count() == 0 and "✗" not in output.inner_text()
-        printed = output.locator("pre.dlfs-stdout").inner_text()
-        assert re.fullmatch(r"0\.2000\d*\n0\.75\n", printed), printed
-        assert "2 statements you changed or added are shown, not compared" in output.inner_text()
-        output.locator("[data-dlfs-update]").click()
-        updated = box.evaluate("b => b.dlfsEditor.getValue()")
-        assert "\n0.2000" in updated and updated.rstrip("\n").endswith(">>> print(f(5.0))\n0.75")
-        assert run(page, box) == "pass", "the expected outputs written in are compared"
-        assert "✓ 2 of 2 statements print what your edit shows." in output.inner_text(), "the imports print nothing"
 
 
 def test_a_long_example_gives_its_estimate_and_a_progress_bar(chromium, server) -> None:
