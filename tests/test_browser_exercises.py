@@ -46,7 +46,12 @@ def test_without_javascript_an_exercise_reads_as_its_statement_and_starter(chrom
         assert all(details.nth(i).get_attribute("open") is None for i in range(details.count())), "all closed"
 
 
-def test_check_hint_reset_the_solution_after_five_tries_and_the_code_kept(chromium, server) -> None:
+PRINTING_SOFTMAX = ("import numpy as np\n\nprint('my softmax is loaded')\n\n\ndef softmax(x):\n"
+                    "    print('softmax got a shape', x.shape)\n"
+                    "    e = np.exp(x - x.max(axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)\n")
+
+
+def test_check_hint_reset_the_solution_after_five_tries_the_code_kept_and_what_it_prints(chromium, server) -> None:
     exercise = EXERCISES["softmax"]
     with reader(chromium, server, "learning/") as (page, _requests):
         ready(page)
@@ -98,6 +103,21 @@ def test_check_hint_reset_the_solution_after_five_tries_and_the_code_kept(chromi
         assert progress.inner_text() == f"Exercises of this chapter: 1 of {total} passed in this browser."
         page.screenshot(path=str(ARTIFACTS / "exercise-passed-light.png"))
 
+        # A learner debugs with print(), as in a notebook, where the check cell shows it: the page shows it too,
+        # its first 60 lines (in the same Python: each start costs seconds)
+        for code, lines in ((PRINTING_SOFTMAX, None), ("for i in range(100):\n    print(i)\n" + PRINTING_SOFTMAX, 60)):
+            result = page.evaluate("async (c) => { window.dlfsExercises.set('softmax', c); "
+                                   "return await window.dlfsExercises.check('softmax'); }", code)
+            assert result["passed"], result
+            printed = output.locator("pre.dlfs-stdout")
+            assert printed.count() == 1, output.inner_text()
+            text = printed.inner_text()
+            assert "my softmax is loaded\nsoftmax got a shape (" in text or lines, text
+            if lines:
+                assert text.startswith("0\n1\n2\n") and text.count("\n") == lines, text
+                assert re.search(r"… and \d+ more lines\.", output.inner_text()), output.inner_text()
+            assert output.locator(".dlfs-mark").inner_text().startswith("✓ passes:")
+
 
 def test_every_button_of_an_exercise_names_the_exercise(chromium, server) -> None:
     """A page has several exercises: a screen reader that reads "Hint (3 left)" or "Stop" alone does not say whose."""
@@ -116,32 +136,6 @@ def test_every_button_of_an_exercise_names_the_exercise(chromium, server) -> Non
         for _ in range(hints):
             box.locator("[data-dlfs-hint]").click()
         assert box.locator("[data-dlfs-hint]").get_attribute("aria-label") == "No more hints for your Affine"
-
-
-PRINTING_SOFTMAX = ("import numpy as np\n\nprint('my softmax is loaded')\n\n\ndef softmax(x):\n"
-                    "    print('softmax got a shape', x.shape)\n"
-                    "    e = np.exp(x - x.max(axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)\n")
-
-
-def test_what_the_learners_code_prints_during_a_check_is_shown(chromium, server) -> None:
-    """A learner debugs with print(), as in a notebook, where the check cell shows it: the page shows it too,
-    its first 60 lines."""
-    with reader(chromium, server, "learning/") as (page, _requests):
-        ready(page)
-        box = page.locator("[data-dlfs-exercise=softmax]")
-        output = box.locator("[data-dlfs-output]")
-        for code, lines in ((PRINTING_SOFTMAX, None), ("for i in range(100):\n    print(i)\n" + PRINTING_SOFTMAX, 60)):
-            result = page.evaluate("async (c) => { window.dlfsExercises.set('softmax', c); "
-                                   "return await window.dlfsExercises.check('softmax'); }", code)
-            assert result["passed"], result
-            printed = output.locator("pre.dlfs-stdout")
-            assert printed.count() == 1, output.inner_text()
-            text = printed.inner_text()
-            assert "my softmax is loaded\nsoftmax got a shape (" in text or lines, text
-            if lines:
-                assert text.startswith("0\n1\n2\n") and text.count("\n") == lines, text
-                assert re.search(r"… and \d+ more lines\.", output.inner_text()), output.inner_text()
-            assert output.locator(".dlfs-mark").inner_text().startswith("✓ passes:")
 
 
 def test_python_starts_loading_when_the_reader_shows_intent(chromium, server) -> None:
@@ -228,8 +222,17 @@ def test_every_exercise_is_proven_in_the_browser_and_the_capstone_trains(chromiu
     assert not wrong, "\n".join(wrong)
 
 
-def test_the_capstone_links_to_the_pieces_not_passed_yet(chromium, server) -> None:
+def test_the_training_page_says_what_its_check_and_a_long_example_take_and_the_capstone_links_what_is_missing(
+        chromium, server) -> None:
+    """What one reader does on the training page, in one Python (each start costs seconds)."""
     with reader(chromium, server, "training/") as (page, _requests):
+        # a long page says how long its check takes, in the folded "How this page is checked"
+        page.locator("details.dlfs-about > summary").click()
+        note = page.locator(".dlfs-check .dlfs-note").inner_text()
+        assert re.search(r"It takes about \d+ minutes in a browser", note), note
+        assert re.search(r"downloads about \d+\.\d MB", note), note
+
+        # the capstone links to the pieces not passed yet
         ready(page)
         page.evaluate("code => window.dlfsExercises.set('sgd', code)", EXERCISES["sgd"].solution)
         assert page.evaluate("() => window.dlfsExercises.check('sgd')")["passed"]
@@ -241,7 +244,22 @@ def test_the_capstone_links_to_the_pieces_not_passed_yet(chromium, server) -> No
         assert missing.count() == len(EXERCISES[CAPSTONE].needs) - 1
         link = missing.first.locator("a")
         assert link.get_attribute("href") == "../backprop/#exercise-affine"
-        page.goto(link.evaluate("a => a.href"))
+
+        # a long example gives its estimate and a progress bar, and stops
+        box = page.locator("[data-dlfs-example]").filter(has_text="history = mnist_run()")
+        label = "section 'Training the book's network', example 1"
+        assert box.locator("[data-dlfs-run]").get_attribute("aria-label") == f"Run {label}"
+        assert box.locator("[data-dlfs-stop]").get_attribute("aria-label") == f"Stop {label}"
+        box.locator("[data-dlfs-run]").click()
+        bar = box.locator("progress.dlfs-loop")
+        page.wait_for_function("p => !p.hidden && p.value > 0", arg=bar.element_handle(), timeout=LOAD)
+        text = box.locator("[data-dlfs-output]").inner_text()
+        assert re.search(r"Running…, about \d+ (min|s) in a browser when this site was built", text), text
+        assert bar.get_attribute("max") == "10000" and "backprop" in bar.get_attribute("title")
+        box.locator("[data-dlfs-stop]").click()
+        page.wait_for_function("b => b.dataset.dlfsStatus === 'stopped'", arg=box.element_handle(), timeout=10_000)
+
+        page.goto(link.evaluate("a => a.href"))  # the capstone's link to the missing piece
         assert page.locator("#exercise-affine[data-dlfs-exercise=affine]").count() == 1
 
 

@@ -252,15 +252,6 @@ def test_a_failing_check_links_each_failure_named_by_section_and_position(chromi
             "Run section 'Forward, backward and central differences', example 1")
 
 
-def test_a_long_page_says_how_long_its_check_takes(chromium, server) -> None:
-    with reader(chromium, server, "training/") as (page, _requests):
-        page.locator("details.dlfs-about > summary").click()  # the check is folded at the chapter's top
-        note = page.locator(".dlfs-check .dlfs-note").inner_text()
-        assert re.search(r"It takes about \d+ minutes in a browser", note), note
-        assert re.search(r"downloads about \d+\.\d MB", note), note
-
-
-@pytest.fixture(scope="module")
 def every_chapter_checked(built_site) -> dict:
     """"Check this page" on every chapter, run by tests/browser_check.py in the background since
     the site was built (it started then, beside the rest of the suite); this waits for it."""
@@ -320,19 +311,3 @@ def test_timings_the_page_shows_as_dots_are_shown_after_running(chromium, server
         assert run(page, box) == "pass"
         printed = box.locator("pre.dlfs-stdout").inner_text()
         assert re.fullmatch(r"numerical \d+\.\d\d s, backprop \d+\.\d{4} s\n", printed), printed
-
-
-def test_a_long_example_gives_its_estimate_and_a_progress_bar(chromium, server) -> None:
-    with reader(chromium, server, "training/") as (page, _requests):
-        box = page.locator("[data-dlfs-example]").filter(has_text="history = mnist_run()")
-        label = "section 'Training the book's network', example 1"
-        assert box.locator("[data-dlfs-run]").get_attribute("aria-label") == f"Run {label}"
-        assert box.locator("[data-dlfs-stop]").get_attribute("aria-label") == f"Stop {label}"
-        box.locator("[data-dlfs-run]").click()
-        bar = box.locator("progress.dlfs-loop")
-        page.wait_for_function("p => !p.hidden && p.value > 0", arg=bar.element_handle(), timeout=LOAD)
-        text = box.locator("[data-dlfs-output]").inner_text()
-        assert re.search(r"Running…, about \d+ (min|s) in a browser when this site was built", text), text
-        assert bar.get_attribute("max") == "10000" and "backprop" in bar.get_attribute("title")
-        box.locator("[data-dlfs-stop]").click()
-        page.wait_for_function("b => b.dataset.dlfsStatus === 'stopped'", arg=box.element_handle(), timeout=10_000)
