@@ -1,10 +1,14 @@
 """Check chapters in the browser, as a reader's "Check this page" does; write the results as JSON.
 
-    python -m tests.browser_check --site SITE --out checks.json [--chapters index,learning,...]
+    python -m tests.browser_check --site SITE --out checks.json [--chapters index,learning,...] [--queue DIR]
 
 The test session starts this in the background as soon as the site is built
-(``tests/conftest.py``), in two lanes (two processes, each with a share of
-the chapters about equal in time) beside the rest of the suite;
+(``tests/conftest.py``), in two lanes (two processes) beside the rest of the
+suite. The lanes share one queue (``--queue``, a folder): each checks the
+chapters in its order, skipping those another lane has claimed, so that a
+lane that ends early takes the next chapter instead of waiting (the times
+of the chapters change with the machine and its load; a split made in
+advance left one lane alone for the last half minute);
 ``tests/test_browser_run.py`` waits for them at the end and checks every
 chapter. A lane opens its first chapter and clicks its "Check this page"
 (the reader's way, to its text); the other chapters are checked in the same
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -75,7 +80,18 @@ def page_url(chapter: str) -> str:
     return "" if chapter == "index" else f"{chapter}/"
 
 
-def check_lane(site: Path, chapters: list[str], out: Path) -> None:
+def claim(queue: Path | None, chapter: str) -> bool:
+    """Whether this lane takes `chapter`: always without a queue, else if no lane has claimed it yet."""
+    if queue is None:
+        return True
+    try:
+        os.close(os.open(queue / chapter, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
+def check_lane(site: Path, chapters: list[str], out: Path, queue: Path | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
     from dlfs.site.headless import CHROMIUM, FLAGS, serve
@@ -90,8 +106,10 @@ def check_lane(site: Path, chapters: list[str], out: Path) -> None:
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.set_default_timeout(TIMEOUT)
-        for n, chapter in enumerate(chapters):
-            start = time.perf_counter()
+        for chapter in chapters:
+            if not claim(queue, chapter):
+                continue
+            n, start = len(results), time.perf_counter()
             try:
                 if n == 0:  # the reader's way: open the chapter, click its button
                     page.goto(base + page_url(chapter), wait_until="load")
@@ -114,18 +132,15 @@ def check_lane(site: Path, chapters: list[str], out: Path) -> None:
 
 
 def lanes(chapters: list[str], estimates: dict[str, float], n: int) -> list[list[str]]:
-    """`chapters` in `n` lanes of about equal estimated time: the longest first, each to the lightest lane.
+    """The order in which each of `n` lanes sharing a queue takes `chapters`: the longest first
+    (unknown ones are short), lane i starting with the i-th longest, so that each opens a chapter of
+    its own the reader's way.
 
     >>> lanes(["a", "b", "c", "d"], {"a": 100, "b": 60, "c": 50}, 2)
-    [['a', 'd'], ['b', 'c']]
+    [['a', 'b', 'c', 'd'], ['b', 'a', 'c', 'd']]
     """
-    out: list[list[str]] = [[] for _ in range(n)]
-    load = [0.0] * n
-    for chapter in sorted(chapters, key=lambda c: -estimates.get(c, 20.0)):
-        i = load.index(min(load))
-        out[i].append(chapter)
-        load[i] += estimates.get(chapter, 20.0)
-    return [lane for lane in out if lane]
+    order = sorted(chapters, key=lambda c: -estimates.get(c, 0.0))
+    return [[order[i], *order[:i], *order[i + 1:]] for i in range(min(n, len(order)))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,8 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--chapters", default=",".join(CHAPTERS))
+    parser.add_argument("--queue", type=Path, help="a folder shared with other lanes: each chapter is checked once")
     args = parser.parse_args(argv)
-    check_lane(args.site, args.chapters.split(","), args.out)
+    check_lane(args.site, args.chapters.split(","), args.out, args.queue)
     return 0
 
 

@@ -233,7 +233,7 @@ def chromium():
 
 
 def start_browser_checks(site: Path, tmp: Path) -> None:
-    """Every chapter's check, in `LANES` processes whose shares are about equal in time."""
+    """Every chapter's check, in `LANES` processes that take the chapters from one queue, longest first."""
     if _background.get("lanes"):
         return
     from tests.browser_check import CHAPTERS, lanes
@@ -241,11 +241,12 @@ def start_browser_checks(site: Path, tmp: Path) -> None:
     known = json.loads((ROOT / "browser" / "check-seconds.json").read_text(encoding="utf-8"))
     estimates = {name.removesuffix(".md"): float(seconds) for name, seconds in known.items()}
     started = []
+    queue = Path(tempfile.mkdtemp(prefix="browser-checks-queue-", dir=tmp))
     for i, chapters in enumerate(lanes(CHAPTERS, estimates, LANES)):
         out, log = tmp / f"browser-checks-{i}.json", tmp / f"browser-checks-{i}.log"
         with open(log, "wb") as f:
             command = [sys.executable, "-m", "tests.browser_check", "--site", str(site),
-                       "--out", str(out), "--chapters", ",".join(chapters)]
+                       "--out", str(out), "--chapters", ",".join(chapters), "--queue", str(queue)]
             proc = subprocess.Popen(wrap(command, background_share()), cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
         started.append({"proc": proc, "out": out, "log": log, "chapters": chapters})
     _background["lanes"] = started

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from dlfs.site.examples import parse_page, reading, runnable_blocks
-from tests.browser_check import Requests, check, lanes
+from tests.browser_check import Requests, check, claim, lanes
 from tests.conftest import browser_check_results
 from tests.test_docs_browser import ARTIFACTS
 from tests.verification import results
@@ -258,9 +258,15 @@ def every_chapter_checked(built_site) -> dict:
     return browser_check_results(built_site.path, built_site.path.parent, timeout=2400)
 
 
-def test_chapters_are_shared_out_to_lanes_of_about_equal_time() -> None:
-    assert lanes(["a", "b", "c", "d"], {"a": 100, "b": 60, "c": 50}, 2) == [["a", "d"], ["b", "c"]]
+def test_lanes_take_the_longest_chapters_first_each_opening_one_of_its_own(tmp_path: Path) -> None:
+    assert lanes(["a", "b", "c", "d"], {"a": 100, "b": 60, "c": 50}, 2) == [["a", "b", "c", "d"], ["b", "a", "c", "d"]]
     assert lanes(["a"], {}, 2) == [["a"]]
+    # a shared queue: each chapter is claimed by one lane only, whichever asks first
+    first, second = lanes(["a", "b", "c"], {"a": 9, "b": 5}, 2)
+    assert claim(tmp_path, first[0]) and claim(tmp_path, second[0])  # each lane opens its own chapter
+    assert [c for c in first[1:] if claim(tmp_path, c)] == ["c"], "the first lane to end takes what is left"
+    assert [c for c in second[1:] if claim(tmp_path, c)] == []
+    assert claim(None, "a"), "without a queue a lane checks every chapter it is given"
 
 
 # what each chapter reads: MNIST only where its code does, matplotlib only where it draws
