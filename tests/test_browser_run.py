@@ -252,6 +252,7 @@ def test_a_failing_check_links_each_failure_named_by_section_and_position(chromi
             "Run section 'Forward, backward and central differences', example 1")
 
 
+@pytest.fixture(scope="module")
 def every_chapter_checked(built_site) -> dict:
     """"Check this page" on every chapter, run by tests/browser_check.py in the background since
     the site was built (it started then, beside the rest of the suite); this waits for it."""
