@@ -4,8 +4,9 @@
 
 joins the control group GROUP (its ``cgroup.procs``), then becomes COMMAND: what COMMAND
 starts stays in the group too (a process cannot leave its control group as Chromium leaves
-its nice value). `background_group` makes the group, with a low ``cpu.shares``, on Linux's
-cgroup v1 ``cpu`` controller where this process may write it (root, as CI runs).
+its nice value). `run_groups` makes a run's groups on Linux's cgroup v1 ``cpu`` controller
+where this process may write it (root, as CI runs): the run's, and in it one for the tests
+(this process joins it) and one for the background, with a low ``cpu.shares`` beside the tests.
 
 Why: on two cores the main thread of tests is the run's critical path, and the chapters'
 browser checks, the published build and the PDF, started beside it, took 1.7 cores of the
@@ -38,6 +39,42 @@ def background_group(name: str, shares: int = SHARES, controller: Path = CPU_CON
         remove_group(group)
         return None
     return group
+
+
+RUN_SHARES = 4096  # the whole run against other work: as its four busiest processes would weigh outside a group
+
+
+def run_groups(name: str, controller: Path = CPU_CONTROLLER) -> tuple[Path, Path] | None:
+    """Groups for one test run: ``name`` (with `RUN_SHARES`, against the machine's other work), and in it
+    ``tests``, which this process joins, and ``background`` (`SHARES` against the tests' 1024); or None.
+
+    Nested so that the small share puts the background behind this run's tests only: a background group
+    beside everything else was starved by any other load (under benchmarks/bursty_load.py, three NumPy
+    workers of 1024 each left it a few per cent of the CPU, and the run took far longer).
+    """
+    run = background_group(name, RUN_SHARES, controller)
+    if run is None:
+        return None
+    tests, background = background_group("tests", 1024, run), background_group("background", SHARES, run)
+    try:
+        if tests is None or background is None:
+            raise OSError("no subgroup")
+        (tests / "cgroup.procs").write_text(str(os.getpid()))
+    except OSError:
+        remove_groups(run)
+        return None
+    return tests, background
+
+
+def remove_groups(run: Path | None, controller: Path = CPU_CONTROLLER) -> None:
+    """Leave the groups of `run_groups` (back to the controller's root) and remove those left empty."""
+    if run is None:
+        return
+    with contextlib.suppress(OSError):
+        if str(os.getpid()) in (run / "tests" / "cgroup.procs").read_text().split():
+            (controller / "cgroup.procs").write_text(str(os.getpid()))
+    for group in (run / "tests", run / "background", run):
+        remove_group(group)
 
 
 def remove_group(group: Path | None) -> None:

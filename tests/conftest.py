@@ -24,7 +24,7 @@ from hypothesis import settings
 
 from dlfs.book import PAGES as BOOK_PAGES
 from dlfs.site.headless import CHROMIUM, FLAGS, serve
-from tests.background import background_group, remove_group, wrap
+from tests.background import remove_groups, run_groups, wrap
 from tests.verification import results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,10 +124,11 @@ _background: dict[str, Any] = {}
 
 
 def background_share() -> Path | None:
-    """The control group of this run's background work, with a small share of the CPU
-    (tests/background.py), made at its first use; None where it cannot be made."""
+    """The control group of this run's background work, with a small share of the CPU beside this
+    run's tests (tests/background.py), made at its first use; None where it cannot be made."""
     if "group" not in _background:
-        _background["group"] = background_group(f"dlfs-background-{os.getpid()}")
+        groups = run_groups(f"dlfs-run-{os.getpid()}")
+        _background["group"] = None if groups is None else groups[1]
     return _background["group"]
 
 
@@ -285,7 +286,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(BOOK_CACHE, ignore_errors=True)
-    remove_group(_background.get("group"))
+    if _background.get("group") is not None:
+        remove_groups(_background["group"].parent)
     for thread, folder in [("thread", "folder"), ("publish_thread", "published_folder")]:
         if thread in _background and not _background[thread].is_alive():  # a live one still writes there
             shutil.rmtree(_background[folder], ignore_errors=True)

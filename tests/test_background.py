@@ -62,3 +62,32 @@ def test_a_command_and_what_it_starts_run_in_the_group() -> None:
     finally:
         remove_group(group)
     assert not group.exists()
+
+
+def test_a_run_puts_its_background_behind_its_own_tests_not_behind_other_work() -> None:
+    """In a child process: this session's own process may be in its run's groups already."""
+    code = (
+        "import os, sys\n"
+        "from tests.background import run_groups, remove_groups, wrap\n"
+        "groups = run_groups(f'dlfs-test-run-{os.getpid()}')\n"
+        "if groups is None: sys.exit(3)\n"
+        "tests, background = groups\n"
+        "print(tests.parent.name, (tests.parent / 'cpu.shares').read_text().strip(),\n"
+        "      (tests / 'cpu.shares').read_text().strip(), (background / 'cpu.shares').read_text().strip())\n"
+        "lines = open('/proc/self/cgroup').read().splitlines()\n"
+        "mine = [l.split(':', 2)[2] for l in lines if l.split(':')[1] == 'cpu']\n"
+        "print(mine[0])\n"
+        "import subprocess\n"
+        "subprocess.run(wrap(['grep', ':cpu:', '/proc/self/cgroup'], background), check=True)\n"
+        "remove_groups(tests.parent)\n"
+        "print(tests.parent.exists())\n")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    if run.returncode == 3:
+        pytest.skip(f"no writable cgroup v1 cpu controller at {CPU_CONTROLLER} (it is there, as root, in CI)")
+    assert run.returncode == 0, run.stderr
+    name, line, background_line, gone = run.stdout.splitlines()
+    assert name.split()[1:] == ["4096", "1024", "128"], name
+    run_name = name.split()[0]
+    assert line == f"/{run_name}/tests", "this process joins the run's tests"
+    assert background_line.endswith(f":/{run_name}/background"), background_line
+    assert gone == "False", "every group is removed at the end, the process back at the root"
