@@ -397,10 +397,10 @@ def bench_training(cfg: Config, data: dict, book: Path | None) -> dict:
                 seconds, cpu, losses = timed_with_cpu(train_dlfs_checked, net, *args)
             else:
                 seconds, cpu, (losses, eval_seconds) = timed_with_cpu(train_dlfs, net, *args)
-                # train evaluated once, after the last step: take that out (its CPU time by doing it again)
-                eval_cpu = time.process_time()
-                net.accuracy(x_train, t_train)
-                seconds, cpu = seconds - eval_seconds, cpu - (time.process_time() - eval_cpu)
+                # train evaluated once, after the last step: take that out, and its CPU time in proportion
+                # to its wall time (timing the evaluation again and subtracting it, as this did, gave a
+                # negative CPU time when the second evaluation took more CPU than the whole first run)
+                seconds, cpu = seconds - eval_seconds, cpu * (seconds - eval_seconds) / seconds
             return seconds, cpu, losses, net.params
 
         names = [name for name, run in runs.items() if run["run"]]
