@@ -329,8 +329,9 @@ def _published_build(record: dict[str, Any], folder: Path, background: bool = Fa
 def print_pdf(site: Path, out: Path, background: bool = False) -> tuple[int, str]:
     """``python -m dlfs.site.pdf`` on a built site: its exit status and its log."""
     command = [sys.executable, "-m", "dlfs.site.pdf", "--site", str(site), "--out", str(out)]
+    # 20 minutes: each of its four steps may take 5 (dlfs.site.pdf's TIMEOUT_MS) at the background's share
     result = subprocess.run(wrap(command, background_share()) if background else command,
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+                            cwd=ROOT, capture_output=True, text=True, timeout=1200)
     return result.returncode, result.stdout + result.stderr
 
 
