@@ -300,12 +300,12 @@ def phases_fused(params: dict, x_train, t_train, iters: int, batch_size: int, lr
 
 def phases_checks(net: TwoLayerNet, x_train, t_train, iters: int, batch_size: int, lr: float,
                   seed: int) -> tuple[None, Clock]:
-    """``net._check_x`` on each of train's batches, clocked: what the public ``loss_and_gradient`` adds
-    to every step and the fast path saves. A loop of its own, so that the check's reading of the
-    batch does not warm the cache for the forward pass of `phases_dlfs`."""
+    """``net._check_x`` and ``net._check_t`` on each of train's batches, clocked: what the public
+    ``loss_and_gradient`` adds to every step and the fast path saves. A loop of its own, so that the
+    check's reading of the batch does not warm the cache for the forward pass of `phases_dlfs`."""
     clock = Clock()
-    for _, x, _ in clocked_batches(x_train, t_train, iters, batch_size, seed, clock):
-        net._check_x(x)
+    for _, x, t in clocked_batches(x_train, t_train, iters, batch_size, seed, clock):
+        net._check_t(t, len(net._check_x(x)))
         clock.lap("checks")
     return None, clock
 
@@ -320,8 +320,8 @@ def phases_dlfs(net: TwoLayerNet, x_train, t_train, iters: int, batch_size: int,
     optimizer = SGD(lr)
     losses = np.empty(iters)
     clock = Clock()
-    for i, x, t in clocked_batches(x_train, t_train, iters, batch_size, seed, clock):
-        with np.errstate(over="ignore", invalid="ignore"):  # as train does
+    with np.errstate(over="ignore", invalid="ignore"):  # as train does, once for all its steps
+        for i, x, t in clocked_batches(x_train, t_train, iters, batch_size, seed, clock):
             losses[i] = net._loss(x, t)
             clock.lap("forward")
             dout = net.last_layer.backward(1.0)
@@ -498,8 +498,9 @@ def bench_phases(cfg: Config, data: dict) -> dict:
                       "(cpu_us_per_step), the median over `repeat` clocked runs of `iters` steps, interleaved: "
                       "batch = drawing the indices and gathering x and t; forward = to the loss; "
                       "backward = the gradients; update = SGD (the fused loop folds lr into dL/dscores and "
-                      "subtracts in place). dlfs's 'checks' is net._check_x on the batch (finite, cast), which "
-                      "the public loss_and_gradient makes on every call and the fast path of train skips, clocked "
+                      "subtracts in place). dlfs's 'checks' is net._check_x and net._check_t on the batch (x "
+                      "finite and cast, t class indices in range), which the public loss_and_gradient makes on "
+                      "every call and the fast path of train skips, clocked "
                       "in a loop of its own (so that it does not warm the cache for the forward pass); it is "
                       "not in the dlfs total. same_losses_as_unclocked: the clocked loop computed exactly "
                       "what the timed one did")

@@ -189,6 +189,14 @@ class SoftmaxWithLoss:
     `backward(dout=1.0)` returns ``dout * (y - t) / N``: the gap between the
     predicted probabilities y and the truth.
 
+    Parameters
+    ----------
+    check_t : bool, default True
+        Whether `forward` checks the labels (and turns one-hot rows into
+        class indices). A network that checks them itself, once, passes
+        False and gives class indices: `dlfs.nets.TwoLayerNet` does, and
+        `dlfs.train.train` checks a whole data set before its first step.
+
     Examples
     --------
     >>> layer = SoftmaxWithLoss()
@@ -198,7 +206,8 @@ class SoftmaxWithLoss:
     array([[ 0.5, -0.5]])
     """
 
-    def __init__(self) -> None:
+    def __init__(self, check_t: bool = True) -> None:
+        self.check_t = check_t
         self.y: np.ndarray | None = None  # softmax probabilities
         self.t: np.ndarray | None = None  # labels as class indices
         self.loss: float | None = None
@@ -207,7 +216,7 @@ class SoftmaxWithLoss:
         if x.ndim != 2:
             raise ValueError(f"x must be scores of shape (N, C), got shape {x.shape}")
         n = x.shape[0]
-        self.t = labels = check_labels(t, n=n, n_classes=x.shape[1], name="t")
+        self.t = labels = check_labels(t, n=n, n_classes=x.shape[1], name="t") if self.check_t else t
         # log-softmax straight from the scores: stable, and exact where
         # log(softmax(x)) would round a tiny probability to log(0).
         z = x - x.max(axis=1, keepdims=True)

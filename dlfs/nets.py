@@ -8,6 +8,7 @@ numerical gradients; chapter "Backpropagation" (``docs/backprop.md``) adds
 from __future__ import annotations
 
 # --8<-- [start:imports]
+import operator
 from typing import Any, Protocol
 
 import numpy as np
@@ -131,6 +132,8 @@ class TwoLayerNet:
     1.0986
     """
 
+    _bound: tuple[np.ndarray, ...] = ()  # the arrays of params the layers point at since the last check
+
     def __init__(self, input_size: int, hidden_size: int, output_size: int,
                  weight_init_std: float = 0.01, *, activation: str = "relu",
                  seed: int = 0, rng: np.random.Generator | None = None,
@@ -161,14 +164,16 @@ class TwoLayerNet:
             activation.capitalize() + "1": ACTIVATIONS[activation](),
             "Affine2": Affine(self.params["W2"], self.params["b2"]),
         }
-        self.last_layer = SoftmaxWithLoss()
+        self.last_layer = SoftmaxWithLoss(check_t=False)  # the net checks t itself: _check_t
 
     def _affines(self) -> list[tuple[int, Affine]]:
         """The affine layers, numbered from 1 as their parameters W1, b1, W2, b2, ... are."""
         return [(int(name[6:]), layer) for name, layer in self.layers.items() if name.startswith("Affine")]
 
     def _bind_params(self) -> None:
-        """Point the layers at the arrays now in ``self.params``."""
+        """Point the layers at the arrays now in ``self.params``, checking any new ones."""
+        if len(self._bound) == len(self.params) and all(map(operator.is_, self.params.values(), self._bound)):
+            return  # the same arrays as at the last pass (updated in place, or not at all)
         for key, p in self.params.items():
             if p.shape != self._shapes[key] or p.dtype != self.dtype:
                 raise ValueError(
@@ -177,11 +182,15 @@ class TwoLayerNet:
                 )
         for i, affine in self._affines():
             affine.W, affine.b = self.params[f"W{i}"], self.params[f"b{i}"]
+        self._bound = tuple(self.params.values())
 
     def _check_x(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
         check_finite(x, "x")
         return x.astype(self.dtype, copy=False)
+
+    def _check_t(self, t: np.ndarray, n: int) -> np.ndarray:
+        return check_labels(t, n=n, n_classes=self.output_size)
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         self._bind_params()
@@ -194,12 +203,14 @@ class TwoLayerNet:
         return self._forward(self._check_x(x))
 
     def _loss(self, x: np.ndarray, t: np.ndarray) -> float:
-        """The loss of checked inputs: what `loss` returns and `numerical_gradient` differentiates."""
+        """The loss of checked inputs (x finite and of `dtype`, t class indices): what `loss`
+        returns and `numerical_gradient` differentiates."""
         return self.last_layer.forward(self._forward(x), t)
 
     def loss(self, x: np.ndarray, t: np.ndarray) -> float:
         """Return the mean cross-entropy loss on the batch (x, t)."""
-        return self._loss(self._check_x(x), t)
+        x = self._check_x(x)
+        return self._loss(x, self._check_t(t, len(x)))
 
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
         """Return the fraction of examples whose highest score is the label."""
@@ -215,7 +226,7 @@ class TwoLayerNet:
         others are NaN): a sample that checks a large network quickly.
         """
         x = self._check_x(x)
-        t = check_labels(t, n=x.shape[0], n_classes=self.output_size)
+        t = self._check_t(t, len(x))
 
         def loss_at_current_params(_: np.ndarray) -> float:
             # numerical_gradient nudges self.params[key] in place; read it back.
@@ -228,14 +239,17 @@ class TwoLayerNet:
     def loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """Return the loss and the gradients by backpropagation, from one forward pass.
 
-        `x` is checked (finite, cast to `dtype`) and the loss layer checks `t`.
-        `dlfs.train.train` checks the whole data set once, then takes the fast
-        path, `_loss_and_gradient`, which skips the check of each batch.
+        `x` is checked (finite, cast to `dtype`) and so is `t` (class indices
+        or one-hot rows). `dlfs.train.train` checks the whole data set once,
+        then takes the fast path, `_loss_and_gradient`, which skips the checks
+        of each batch.
         """
-        return self._loss_and_gradient(self._check_x(x), t)
+        x = self._check_x(x)
+        return self._loss_and_gradient(x, self._check_t(t, len(x)))
 
     def _loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
-        """The fast path: `loss_and_gradient` of an `x` already checked (finite, of `dtype`)."""
+        """The fast path: `loss_and_gradient` of inputs already checked (x finite and of `dtype`,
+        t class indices)."""
         loss = self._loss(x, t)
         dout = self.last_layer.backward(1.0)
         for layer in reversed(self.layers.values()):

@@ -11,6 +11,7 @@ from __future__ import annotations
 # --8<-- [start:imports]
 import dataclasses
 import json
+import math
 import os
 import time
 import warnings
@@ -102,8 +103,8 @@ def fast_path(net: Network) -> Callable[[np.ndarray, np.ndarray], tuple[float, d
     """What `train` calls for a batch whose data it has already checked: the fast path when there is one.
 
     A `TwoLayerNet` (or a subclass that keeps its ``loss_and_gradient``) has
-    ``_loss_and_gradient``: the same computation without the check of `x`
-    that ``loss_and_gradient`` makes on every call. Any other network gets
+    ``_loss_and_gradient``: the same computation without the checks of `x`
+    and `t` that ``loss_and_gradient`` makes on every call. Any other network gets
     its ``loss_and_gradient``.
 
     Examples
@@ -220,47 +221,48 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
         raise ValueError(f"batch_size must be an integer from 1 to the training set size {n}, got {batch_size!r}")
     test = None if x_test is None else check_data(x_test, t_test, net.output_size, "test")
     x_train = x_train.astype(net.dtype, copy=False)  # cast once here, not once per batch
-    loss_and_gradient = fast_path(net)  # x_train is checked: no need to check each batch again
+    loss_and_gradient = fast_path(net)  # x_train and t_train are checked: no need to check each batch again
     optimizer = SGD(lr) if optimizer is None else optimizer
     eval_every = n // batch_size if eval_every is None else eval_every
     batches = minibatches(n, batch_size, np.random.default_rng(seed), replace=replace)
     history = History(method, iters, batch_size, lr, seed)
     best: dict[str, np.ndarray] = {}  # the parameters at the best validation accuracy
 
+    caller_errstate = np.geterr()  # for the evaluations: they warn as the caller's code would
+    # The steps do not warn of overflow: it makes the loss non-finite, which
+    # is reported below with the iteration and learning rate.
     with tqdm(total=iters, disable=None if progress is None else not progress,
-              unit="it", desc=method) as bar:
+              unit="it", desc=method) as bar, np.errstate(over="ignore", invalid="ignore"):
         for i in range(iters):
             start = time.perf_counter()
             batch = next(batches)
             x_batch, t_batch = x_train[batch], t_train[batch]
-            # Overflow is not warned about here: it makes the loss non-finite,
-            # which is reported below with the iteration and learning rate.
-            with np.errstate(over="ignore", invalid="ignore"):
-                if method == "backprop":
-                    loss, grads = loss_and_gradient(x_batch, t_batch)
-                else:
-                    grads = net.numerical_gradient(x_batch, t_batch)
-                    loss = net.loss(x_batch, t_batch)
-                if not np.isfinite(loss):
-                    raise FloatingPointError(
-                        f"the loss became {loss} at iteration {i + 1} with lr={lr}: "
-                        f"the steps are too large; try a smaller learning rate"
-                    )
-                optimizer.update(net.params, grads)
+            if method == "backprop":
+                loss, grads = loss_and_gradient(x_batch, t_batch)
+            else:
+                grads = net.numerical_gradient(x_batch, t_batch)
+                loss = net.loss(x_batch, t_batch)
+            if not math.isfinite(loss):
+                raise FloatingPointError(
+                    f"the loss became {loss} at iteration {i + 1} with lr={lr}: "
+                    f"the steps are too large; try a smaller learning rate"
+                )
+            optimizer.update(net.params, grads)
             history.train_time += time.perf_counter() - start
             history.loss.append(float(loss))
 
             if (i + 1) % eval_every == 0 or i + 1 == iters:
                 start = time.perf_counter()
                 history.eval_iters.append(i + 1)
-                history.train_acc.append(net.accuracy(x_train, t_train))
-                if test is not None:
-                    history.test_acc.append(net.accuracy(*test))
-                if val is not None:
-                    history.val_acc.append(net.accuracy(*val))
-                    if history.val_acc[-1] > max(history.val_acc[:-1], default=-1.0):
-                        history.best_iter = i + 1
-                        best = {key: p.copy() for key, p in net.params.items()}
+                with np.errstate(**caller_errstate):
+                    history.train_acc.append(net.accuracy(x_train, t_train))
+                    if test is not None:
+                        history.test_acc.append(net.accuracy(*test))
+                    if val is not None:
+                        history.val_acc.append(net.accuracy(*val))
+                if val is not None and history.val_acc[-1] > max(history.val_acc[:-1], default=-1.0):
+                    history.best_iter = i + 1
+                    best = {key: p.copy() for key, p in net.params.items()}
                 history.eval_time += time.perf_counter() - start
                 bar.set_postfix(loss=f"{loss:.3f}", train_acc=f"{history.train_acc[-1]:.3f}")
                 if patience is not None and len(history.val_acc) - 1 - history.val_acc.index(

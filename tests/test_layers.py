@@ -105,6 +105,17 @@ def test_softmax_with_loss_backward(shape, seed, one_hot, dout):
     assert rel_error(dx, numeric) <= RTOL
 
 
+def test_softmax_with_loss_checks_labels_unless_told_they_are_checked():
+    """`check_t=False` is for a caller that has checked t already (TwoLayerNet does): the same loss
+    and gradient from class indices, and no check of its own."""
+    x, t = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]), np.array([2, 0])
+    checking, trusting = SoftmaxWithLoss(), SoftmaxWithLoss(check_t=False)
+    assert checking.forward(x, t) == trusting.forward(x, t)
+    np.testing.assert_array_equal(checking.backward(0.5), trusting.backward(0.5), strict=True)
+    with pytest.raises(ValueError, match=r"t holds labels out of range: expected 0\.\.2, got min 0 and max 3"):
+        checking.forward(x, np.array([3, 0]))
+
+
 def test_softmax_with_loss_is_stable_for_huge_scores():
     layer = SoftmaxWithLoss()
     with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow is fine

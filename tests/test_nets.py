@@ -57,6 +57,26 @@ def test_rebinding_params_takes_effect():
     np.testing.assert_allclose(net.predict(x), np.tile([5.0, 0.0, 0.0], (6, 1)))
 
 
+def test_a_parameter_replaced_after_many_passes_is_still_checked_and_bound():
+    """`_bind_params` checks only arrays it has not seen (the same arrays, updated in place, pass);
+    one put in later is still checked, and then used."""
+    x, t = small_batch()
+    net = TwoLayerNet(8, 5, 3, seed=0)
+    for _ in range(3):
+        SGD(0.1).update(net.params, net.gradient(x, t))  # in place: the same arrays
+    assert net.layers["Affine2"].W is net.params["W2"]
+    net.params["W2"] = net.params["W2"].astype(np.float32)
+    with pytest.raises(ValueError, match=r"params\['W2'\] must have shape \(5, 3\) and dtype float64, "
+                                         r"got shape \(5, 3\) and dtype float32"):
+        net.loss(x, t)
+    net.params["W2"] = np.zeros((5, 3))
+    np.testing.assert_array_equal(net.predict(x), np.tile(net.params["b2"], (6, 1)))  # W2 is 0: the scores are b2
+    assert net.layers["Affine2"].W is net.params["W2"]
+    del net.params["b2"]
+    with pytest.raises(KeyError, match="b2"):
+        net.loss(x, t)
+
+
 def test_in_place_update_and_rebinding_both_train():
     x, t = small_batch()
     for mode in ("in place", "rebind"):

@@ -238,3 +238,25 @@ def test_train_calls_an_overridden_loss_and_gradient():
     assert len(set(h.loss)) > 1  # the batches differ...
     for key, p in net.params.items():  # ...but the overridden gradients are zero: nothing moved
         np.testing.assert_array_equal(p, before[key])
+
+
+def test_the_steps_ignore_overflow_and_the_evaluations_keep_the_callers_error_state():
+    """`train` enters ``np.errstate`` once for all its steps (not once per step); the accuracies it
+    measures between them run under whatever error state the caller set."""
+    seen: dict[str, set] = {"step": set(), "evaluation": set()}
+
+    class Watched(TwoLayerNet):
+        def _loss_and_gradient(self, x, t):
+            seen["step"].add(tuple(sorted(np.geterr().items())))
+            return super()._loss_and_gradient(x, t)
+
+        def accuracy(self, x, t):
+            seen["evaluation"].add(tuple(sorted(np.geterr().items())))
+            return super().accuracy(x, t)
+
+    x, t = blobs()
+    with np.errstate(all="raise"):
+        caller = tuple(sorted(np.geterr().items()))
+        train(Watched(5, 8, 2), x, t, x, t, iters=12, batch_size=10, lr=0.3)
+    assert seen["evaluation"] == {caller}
+    assert seen["step"] == {tuple(sorted({**dict(caller), "over": "ignore", "invalid": "ignore"}.items()))}
