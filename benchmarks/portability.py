@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -170,10 +171,16 @@ def default_kernels() -> list[str]:
     return kernels + [BASELINE_SIMD]
 
 
-def environment_for(kernel: str, threads: int, cache: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES")}
+def environment_for(kernel: str, threads: int, cache: Path,
+                    environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The environment of one configuration's worker: `environ` with the kernel, threads and cache set.
+
+    With `INHERIT` the caller's ``OPENBLAS_CORETYPE`` and ``NPY_DISABLE_CPU_FEATURES`` stay as they are.
+    """
+    machine = ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES")
+    env = {k: v for k, v in environ.items() if k not in machine}
     if kernel == INHERIT:
-        env.update({k: os.environ[k] for k in ("OPENBLAS_CORETYPE",) if k in os.environ})
+        env.update({k: environ[k] for k in machine if k in environ})
     elif kernel == BASELINE_SIMD:
         env["NPY_DISABLE_CPU_FEATURES"] = " ".join(numpy_dispatched_features())
     else:
@@ -339,6 +346,14 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError
     except ValueError:
         parser.error(f"--threads: expected positive integers such as 1,2, got {args.threads!r}")
+    if paths is None:  # every page: several read MNIST, and without it the report would say only that
+        from dlfs.datasets import DatasetNotFoundError, locate
+
+        try:
+            locate("mnist", download=False)
+        except DatasetNotFoundError as err:
+            print(f"portability: the pages read MNIST and it is not here: {err}", file=sys.stderr)
+            return 2
     if paths:
         unknown = [p for p in paths if not (ROOT / p).is_file() or not p.endswith((".md", ".py"))]
         if unknown:

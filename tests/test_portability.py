@@ -14,13 +14,14 @@ libm) runs each page under yet another summation order.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from benchmarks.portability import RESULTS, compare
+from benchmarks.portability import INHERIT, RESULTS, compare, documents, environment_for
 from conftest import DOCSTRINGS, PAGES
 from dlfs.site.examples import kind, reading, small_numbers
 
@@ -64,6 +65,30 @@ def test_the_committed_report_found_no_difference() -> None:
     assert all(c["examples"] == report["examples"] for c in configs)
 
 
+def test_the_committed_report_ran_as_many_examples_as_there_are_now() -> None:
+    """A report older than the examples is stale: one added or removed since it ran changes the count
+    (every example of the pages, the README and the docstrings, and every code cell of the notebooks)."""
+    import jupytext
+
+    examples = sum(len(list(sybil.parse(ROOT / name).examples())) for name, sybil in documents(None))
+    cells = sum(cell.cell_type == "code"
+                for source in sorted((ROOT / "docs" / "notebooks").glob("*.py"))
+                for cell in jupytext.reads(source.read_text(encoding="utf-8"), fmt="py:percent").cells)
+    report = json.loads(RESULTS.read_text(encoding="utf-8"))
+    assert report["examples"] == examples + cells, (
+        f"{RESULTS.relative_to(ROOT)} ran {report['examples']} examples; there are {examples} examples and "
+        f"{cells} notebook cells now: run `make portability` and commit its report")
+
+
+def test_inherit_leaves_the_machine_settings_as_the_caller_set_them(tmp_path: Path) -> None:
+    caller = {"OPENBLAS_CORETYPE": "Haswell", "NPY_DISABLE_CPU_FEATURES": "AVX512F", "PATH": "/bin"}
+    inherited = environment_for(INHERIT, 2, tmp_path, caller)
+    assert {k: inherited[k] for k in caller} == caller
+    assert inherited["OPENBLAS_NUM_THREADS"] == "2"
+    chosen = environment_for("Nehalem", 1, tmp_path, caller)
+    assert chosen["OPENBLAS_CORETYPE"] == "Nehalem" and "NPY_DISABLE_CPU_FEATURES" not in chosen
+
+
 def test_a_reading_compares_what_the_page_shows() -> None:
     assert reading("loss 0.2\n", "loss 0.2000049\n") == reading("loss 0.2\n", "loss 0.1999951\n")
     assert reading("W1 2e-08\n", "W1 2e-08\n") != reading("W1 2e-08\n", "W1 6e-09\n"), "noise digits differ"
@@ -104,6 +129,18 @@ def test_the_command_runs_each_configuration_and_reports_what_differs(tmp_path: 
     assert report["differ"][0]["failed_in"] == ["inherit/2"]
     assert report["cleared"] == [{"file": str(page), "line": "9.3e-10"}]
     assert "1 print differently" in run.stderr
+
+
+def test_without_mnist_the_command_stops_in_one_line_before_running_anything(tmp_path: Path) -> None:
+    """Every page at once needs MNIST (several read it): without it the command says so and writes no
+    report, rather than overwriting the committed one with 275 examples that could not load the data."""
+    out = tmp_path / "report.json"
+    env = {k: v for k, v in os.environ.items() if k != "DLFS_DATA"} | {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    run = subprocess.run([sys.executable, "benchmarks/portability.py", "--out", str(out)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("portability: the pages read MNIST"), run.stderr
+    assert "DLFS_DATA" in run.stderr and not out.exists()
 
 
 @pytest.mark.parametrize("value", ["0", "x", "1,0"])
