@@ -56,6 +56,15 @@ def burst(seed: int, stop: mp.synchronize.Event, busy: mp.sharedctypes.Synchroni
         stop.wait(rng.uniform(0.1, 2.0))
 
 
+def git(*args: str) -> str:
+    """The output of a git command in the repository, or "" where git cannot tell (no git, no repository)."""
+    try:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -70,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1 or args.workers < 1:
         parser.error(f"--runs and --workers must be at least 1, got {args.runs} and {args.workers}")
 
+    commit = git("rev-parse", "HEAD")  # what was run: the tree as it is when the runs start
+    uncommitted = bool(git("status", "--porcelain", "--untracked-files=no"))
     stop = mp.Event()
     busy = mp.Value("d", 0.0)
     workers = [mp.Process(target=burst, args=(args.seed + i, stop, busy), daemon=True)
@@ -97,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": command, "runs": runs, "workers": args.workers, "cores": os.cpu_count(),
         "load_duty_cycle": round(busy.value / (wall * args.workers), 2),
         "machine": platform.platform(), "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "commit": commit, "uncommitted_changes": uncommitted,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(args.out, "w") as f:

@@ -153,6 +153,9 @@ def test_bursty_load_runs_the_command_each_time_and_reports_failures(tmp_path):
     assert [run["exit"] for run in d["runs"]] == [0, 3, 0]
     assert marker.read_text() == "xxx"
     assert d["workers"] == 1 and 0 <= d["load_duty_cycle"] <= 1
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=SCRIPT.parent, capture_output=True, text=True)
+    assert d["commit"] == head.stdout.strip() and len(d["commit"]) == 40  # the runs name what they ran
+    assert isinstance(d["uncommitted_changes"], bool)
 
 
 CPU_BREAKDOWN = Path(__file__).resolve().parent.parent / "benchmarks" / "cpu_breakdown.py"
