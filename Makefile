@@ -82,7 +82,7 @@ bench-build: setup
 
 # Every example under each OpenBLAS kernel this CPU runs, with 1 and 2 threads, each with an
 # empty book cache: what prints differently, and the small numbers cleared for CI
-# (benchmarks/results/portability.json, committed). Run it before a stop; about 15 minutes.
+# (benchmarks/results/portability.json, committed). Run it before a stop; about 11 minutes on 2 idle cores (12 configurations).
 portability: $(STAMP)
 	$(BIN)/python benchmarks/portability.py
 

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 CPU_CONTROLLER = Path("/sys/fs/cgroup/cpu")
-SHARES = 128  # of the 1024 each process outside the group has
+SHARES = 128  # against the 1024 of the run's tests group, beside it in the run's group (run_groups)
 
 
 def background_group(name: str, shares: int = SHARES, controller: Path = CPU_CONTROLLER) -> Path | None:
