@@ -132,7 +132,7 @@ class TwoLayerNet:
     1.0986
     """
 
-    _bound: tuple[np.ndarray, ...] = ()  # the arrays of params the layers point at since the last check
+    _bound: tuple[Any, ...] = ()  # the arrays of params and the layers at the last check: _bind_params
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int,
                  weight_init_std: float = 0.01, *, activation: str = "relu",
@@ -171,9 +171,10 @@ class TwoLayerNet:
         return [(int(name[6:]), layer) for name, layer in self.layers.items() if name.startswith("Affine")]
 
     def _bind_params(self) -> None:
-        """Point the layers at the arrays now in ``self.params``, checking any new ones."""
-        if len(self._bound) == len(self.params) and all(map(operator.is_, self.params.values(), self._bound)):
-            return  # the same arrays as at the last pass (updated in place, or not at all)
+        """Point the layers at the arrays now in ``self.params``, checking them if any is new."""
+        now = (*self.params.values(), *self.layers.values())
+        if len(now) == len(self._bound) and all(map(operator.is_, now, self._bound)):
+            return  # the same arrays and layers as at the last pass (the arrays updated in place, or not at all)
         for key, p in self.params.items():
             if p.shape != self._shapes[key] or p.dtype != self.dtype:
                 raise ValueError(
@@ -182,7 +183,7 @@ class TwoLayerNet:
                 )
         for i, affine in self._affines():
             affine.W, affine.b = self.params[f"W{i}"], self.params[f"b{i}"]
-        self._bound = tuple(self.params.values())
+        self._bound = now
 
     def _check_x(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)

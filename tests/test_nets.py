@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from dlfs.layers import Affine
 from dlfs.nets import SimpleNet, TwoLayerNet
 from dlfs.numerical import numerical_gradient
 from dlfs.optim import SGD
@@ -71,6 +72,9 @@ def test_a_parameter_replaced_after_many_passes_is_still_checked_and_bound():
         net.loss(x, t)
     net.params["W2"] = np.zeros((5, 3))
     np.testing.assert_array_equal(net.predict(x), np.tile(net.params["b2"], (6, 1)))  # W2 is 0: the scores are b2
+    assert net.layers["Affine2"].W is net.params["W2"]
+    net.layers["Affine2"] = Affine(np.ones((5, 3)), np.ones(3))  # a new layer gets the arrays of params too
+    np.testing.assert_array_equal(net.predict(x), np.tile(net.params["b2"], (6, 1)))
     assert net.layers["Affine2"].W is net.params["W2"]
     del net.params["b2"]
     with pytest.raises(KeyError, match="b2"):
