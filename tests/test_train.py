@@ -241,8 +241,8 @@ def test_train_calls_an_overridden_loss_and_gradient():
 
 
 def test_the_steps_ignore_overflow_and_the_evaluations_keep_the_callers_error_state():
-    """`train` enters ``np.errstate`` once for all its steps (not once per step); the accuracies it
-    measures between them run under whatever error state the caller set."""
+    """`train`'s steps run with overflow and invalid values ignored (a non-finite loss is reported
+    instead); the accuracies it measures between them run under whatever error state the caller set."""
     seen: dict[str, set] = {"step": set(), "evaluation": set()}
 
     class Watched(TwoLayerNet):
