@@ -124,11 +124,13 @@ class MultiLayerNetExtend(MultiLayerNet):
 
     def loss(self, x: np.ndarray, t: np.ndarray, train_flg: bool = False) -> float:
         """Return the loss on the batch (x, t), weight decay included; inference mode by default."""
-        return self._loss(self._check_x(x), t, train_flg)
+        x = self._check_x(x)
+        return self._loss(x, self._check_t(t, len(x)), train_flg)
 
     def loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """Return the training-mode loss and its gradients by backpropagation."""
-        loss = self._loss(self._check_x(x), t, train_flg=True)
+        x = self._check_x(x)
+        loss = self._loss(x, self._check_t(t, len(x)), train_flg=True)
         dout = self.last_layer.backward(1.0)
         for layer in reversed(self.layers.values()):
             dout = layer.backward(dout)

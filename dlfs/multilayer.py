@@ -126,7 +126,7 @@ class MultiLayerNet(TwoLayerNet):
             if i < len(sizes) - 1:
                 self.layers[f"{activation.capitalize()}{i}"] = ACTIVATIONS[activation]()
         self._shapes = {key: p.shape for key, p in self.params.items()}
-        self.last_layer = SoftmaxWithLoss()
+        self.last_layer = SoftmaxWithLoss(check_t=False)  # the net checks t itself: _check_t
 
     def _penalty(self) -> float:
         """The weight decay term ``lambda / 2 * sum(W**2)``, over every weight matrix."""

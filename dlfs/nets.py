@@ -216,7 +216,7 @@ class TwoLayerNet:
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
         """Return the fraction of examples whose highest score is the label."""
         scores = self.predict(x)
-        labels = check_labels(t, n=scores.shape[0], n_classes=scores.shape[1])
+        labels = self._check_t(t, len(scores))
         return float(np.mean(scores.argmax(axis=1) == labels))
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray, *,

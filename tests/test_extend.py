@@ -150,3 +150,17 @@ def test_dropout_ratio_has_one_name_at_a_time():
         MultiLayerNetExtend(5, [4], 3, dropout_ratio=0.2, dropout_ration=0.2)
     with pytest.raises(ValueError, match=r"dropout_ratio must be in \[0, 1\), got 1.5"):
         MultiLayerNetExtend(5, [4], 3, use_dropout=True, dropout_ration=1.5)
+
+
+@pytest.mark.parametrize("cls", [MultiLayerNet, MultiLayerNetExtend])
+def test_the_net_checks_the_labels_its_loss_layer_trusts(cls):
+    """The loss layer is built with check_t=False: every public method that takes t checks it itself,
+    and one-hot rows give what class indices give."""
+    x, t = data()
+    net = cls(5, [4], 3, seed=0)
+    bad = t.copy()
+    bad[0] = 3
+    for method in (net.loss, net.loss_and_gradient, net.gradient, net.numerical_gradient, net.accuracy):
+        with pytest.raises(ValueError, match=r"out of range: expected 0\.\.2, got min \d and max 3"):
+            method(x, bad)
+    assert net.loss(x, np.eye(3)[t]) == net.loss(x, t)
