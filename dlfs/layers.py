@@ -217,12 +217,13 @@ class SoftmaxWithLoss:
             raise ValueError(f"x must be scores of shape (N, C), got shape {x.shape}")
         n = x.shape[0]
         self.t = labels = check_labels(t, n=n, n_classes=x.shape[1], name="t") if self.check_t else t
-        # log-softmax straight from the scores: stable, and exact where
+        z = x - x.max(axis=1, keepdims=True)  # softmax is unchanged, and exp cannot overflow
+        e = np.exp(z)
+        total = e.sum(axis=1)
+        self.y = e / total[:, None]
+        # -log y[correct] = log(sum of exp z) - z[correct]: exact where
         # log(softmax(x)) would round a tiny probability to log(0).
-        z = x - x.max(axis=1, keepdims=True)
-        log_y = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        self.y = np.exp(log_y)
-        self.loss = loss = float(-log_y[np.arange(n), labels].mean())
+        self.loss = loss = float((np.log(total) - z[np.arange(n), labels]).mean())
         return loss
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
