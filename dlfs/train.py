@@ -23,6 +23,7 @@ from tqdm import tqdm  # a text bar; tqdm.auto would want ipywidgets in a notebo
 # --8<-- [end:imports]
 from dlfs._checks import check_finite, check_labels, check_positive
 from dlfs.download import atomic_file
+from dlfs.fused import sgd_step_function
 from dlfs.nets import Network, TwoLayerNet
 from dlfs.optim import SGD, Optimizer
 from dlfs.progress import report
@@ -159,7 +160,8 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
           iters: int = 10_000, batch_size: int = 100, lr: float = 0.1,
           optimizer: Optimizer | None = None, method: str = "backprop", seed: int = 0,
           replace: bool = False, eval_every: int | None = None,
-          progress: bool | None = None, val_size: int = 0, patience: int | None = None) -> History:
+          progress: bool | None = None, val_size: int = 0, patience: int | None = None,
+          fused: bool = True) -> History:
     """Train `net` with mini-batch gradient descent and return a `History`.
 
     Parameters
@@ -182,6 +184,12 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
         Early stopping (needs `val_size`): stop when the validation accuracy
         has not improved for this many evaluations in a row. Either way, the
         run ends with the parameters of its best evaluation put back.
+    fused : bool, default True
+        A `TwoLayerNet` trained by backprop with a plain `SGD` takes each step
+        in one call, the learning rate folded into the backward pass
+        (`dlfs.fused`): fused into one function by default, through the layers
+        with ``fused=False``. The two give the same numbers, bit for bit. Any
+        other network or optimizer: gradients, then ``optimizer.update``.
 
     Raises
     ------
@@ -209,6 +217,8 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
     if not (isinstance(iters, (int, np.integer)) and iters >= 1):
         raise ValueError(f"iters must be an integer >= 1, got {iters!r}")
     check_positive(lr, "lr")
+    if not isinstance(fused, bool):
+        raise TypeError(f"fused must be True or False, got {fused!r}")
     x_train, t_train = check_data(x_train, t_train, net.output_size, "train")
     val = None
     if val_size:
@@ -223,6 +233,8 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
     x_train = x_train.astype(net.dtype, copy=False)  # cast once here, not once per batch
     loss_and_gradient = fast_path(net)  # x_train and t_train are checked: no need to check each batch again
     optimizer = SGD(lr) if optimizer is None else optimizer
+    # plain SGD on a TwoLayerNet: one call computes the loss and makes the update (dlfs.fused)
+    sgd_step = sgd_step_function(net, optimizer, fused) if method == "backprop" else None
     eval_every = n // batch_size if eval_every is None else eval_every
     batches = minibatches(n, batch_size, np.random.default_rng(seed), replace=replace)
     history = History(method, iters, batch_size, lr, seed)
@@ -237,7 +249,9 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
             start = time.perf_counter()
             batch = next(batches)
             x_batch, t_batch = x_train[batch], t_train[batch]
-            if method == "backprop":
+            if sgd_step is not None:
+                loss = sgd_step(x_batch, t_batch)  # the update is made too
+            elif method == "backprop":
                 loss, grads = loss_and_gradient(x_batch, t_batch)
             else:
                 grads = net.numerical_gradient(x_batch, t_batch)
@@ -247,7 +261,8 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
                     f"the loss became {loss} at iteration {i + 1} with lr={lr}: "
                     f"the steps are too large; try a smaller learning rate"
                 )
-            optimizer.update(net.params, grads)
+            if sgd_step is None:
+                optimizer.update(net.params, grads)
             history.train_time += time.perf_counter() - start
             history.loss.append(float(loss))
 
