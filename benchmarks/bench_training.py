@@ -6,13 +6,15 @@ Three measurements, in one run, on the real MNIST (``$DLFS_DATA/mnist/``), with
 one BLAS thread unless the caller sets ``OPENBLAS_NUM_THREADS``:
 
 (a) training: 3,000 SGD steps of a 784-50-10 `TwoLayerNet` (batch 100, lr 0.1)
-    with `dlfs.train.train` in float32, against a hand-fused NumPy loop of the
-    same network, the public per-batch API (checks on every call), dlfs in
+    with `dlfs.train.train` in float32 (its fused step), against a hand-fused
+    NumPy loop of the same network, `train` through the layers
+    (``fused=False``), the public per-batch API (checks on every call), dlfs in
     float64, and, given ``--book PATH``, the book's own ch05 code: 7 interleaved
     rounds, the order rotated each round, all from the same initial weights and
-    the same batch order, their final losses checked to agree; then where the
-    time of a step goes (batch, checks, forward, backward, update), dlfs against
-    the fused loop;
+    the same batch order, their final losses checked to agree (dlfs float32,
+    fused or through the layers, bit for bit with the fused loop); then where
+    the time of a step through the layers goes (batch, checks, forward,
+    backward, update), against the fused loop;
 (b) one `numerical_gradient` against one backprop `gradient` (784-50-10, float64);
 (c) how both grow with the hidden size, as log-log slopes against the parameter count.
 """
@@ -55,11 +57,14 @@ SCHEMA = 2
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "bench_training.json"
 TARGET_RATIO = 1.05  # dlfs float32 (dlfs.train.train) may take at most 1.05x the hand-fused loop
 # Final losses that must agree for the times to compare like for like: every contender's final
-# parameters, put in a float64 dlfs net, give its loss on the test set. dlfs float32 and the fused
-# loop do the same arithmetic in a different order (the fused loop folds lr into dL/dscores);
-# float64 and the book (float64, its 1e-7 inside the log) take a slightly different path. The
-# checked public path must match dlfs.train's losses exactly.
-LOSS_TOLERANCE = {"dlfs_float32": 1e-3, "dlfs_float32_checked": 0.0, "dlfs_float64": 1e-3, "book": 1e-2}
+# parameters, put in a float64 dlfs net, give its loss on the test set. dlfs float32, fused or
+# through the layers, does the fused loop's arithmetic (lr folded into dL/dscores), so its losses
+# must equal the fused loop's bit for bit (BITWISE); the public path multiplies by lr after the
+# backward pass (SGD.update), and float64 and the book (float64, its 1e-7 inside the log) take a
+# slightly different path: they agree within a tolerance.
+LOSS_TOLERANCE = {"dlfs_float32": 0.0, "dlfs_float32_layers": 0.0, "dlfs_float32_checked": 1e-3,
+                  "dlfs_float64": 1e-3, "book": 1e-2}
+BITWISE = ("dlfs_float32", "dlfs_float32_layers")  # their losses at every step equal the fused loop's
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,7 +119,6 @@ def train_fused(params: dict, x_train, t_train, iters: int, batch_size: int, lr:
     ``default_rng(seed)``, as `dlfs.train.train` draws them.
     """
     W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
-    step = W1.dtype.type(lr)  # a float32 scalar keeps the arithmetic in float32
     rows = np.arange(batch_size)
     losses = np.empty(iters)
     batches = minibatches(len(x_train), batch_size, np.random.default_rng(seed))
@@ -134,7 +138,7 @@ def train_fused(params: dict, x_train, t_train, iters: int, batch_size: int, lr:
         losses[i] = np.mean(np.log(total) - picked)  # cross-entropy by log-sum-exp
         s /= total[:, None]  # s is now the softmax y
         s[rows, t] -= 1
-        s *= step / batch_size  # lr * dL/dscores
+        s *= lr / batch_size  # lr * dL/dscores (a Python float: NumPy multiplies in float32)
         dh = s @ W2.T  # before W2 changes
         dh *= mask
         W2 -= h.T @ s
@@ -145,14 +149,15 @@ def train_fused(params: dict, x_train, t_train, iters: int, batch_size: int, lr:
 
 
 def train_dlfs(net: TwoLayerNet, x_train, t_train, iters: int, batch_size: int, lr: float,
-               seed: int) -> tuple[np.ndarray, float]:
-    """dlfs as a reader trains: `dlfs.train.train`, which checks the data once, then takes the fast path.
+               seed: int, fused: bool = True) -> tuple[np.ndarray, float]:
+    """dlfs as a reader trains: `dlfs.train.train`, which checks the data once, then takes one call a
+    step (`dlfs.fused`: fused, or through the layers with ``fused=False``).
 
     Returns the losses and the seconds `train` spent evaluating (one accuracy
     on the training set, after the last step), which the caller subtracts.
     """
     history = train(net, x_train, t_train, iters=iters, batch_size=batch_size, lr=lr, seed=seed,
-                    eval_every=iters, progress=False)
+                    eval_every=iters, progress=False, fused=fused)
     return np.array(history.loss), history.eval_time
 
 
@@ -266,7 +271,6 @@ def phases_fused(params: dict, x_train, t_train, iters: int, batch_size: int, lr
                  seed: int) -> tuple[np.ndarray, Clock]:
     """`train_fused` with a clock between its phases: the same arithmetic, so the same losses."""
     W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
-    step = W1.dtype.type(lr)
     rows = np.arange(batch_size)
     losses = np.empty(iters)
     clock = Clock()
@@ -285,7 +289,7 @@ def phases_fused(params: dict, x_train, t_train, iters: int, batch_size: int, lr
         clock.lap("forward")
         s /= total[:, None]
         s[rows, t] -= 1
-        s *= step / batch_size
+        s *= lr / batch_size
         dh = s @ W2.T
         dh *= mask
         gW2, gb2, gW1, gb1 = h.T @ s, s.sum(axis=0), x.T @ dh, dh.sum(axis=0)
@@ -301,8 +305,8 @@ def phases_fused(params: dict, x_train, t_train, iters: int, batch_size: int, lr
 def phases_checks(net: TwoLayerNet, x_train, t_train, iters: int, batch_size: int, lr: float,
                   seed: int) -> tuple[None, Clock]:
     """``net._check_x`` and ``net._check_t`` on each of train's batches, clocked: what the public
-    ``loss_and_gradient`` adds to every step and the fast path saves. A loop of its own, so that the
-    check's reading of the batch does not warm the cache for the forward pass of `phases_dlfs`."""
+    ``loss_and_gradient`` adds to every step and `train` saves. A loop of its own, so that the
+    check's reading of the batch does not warm the cache for the forward pass of `phases_layers`."""
     clock = Clock()
     for _, x, t in clocked_batches(x_train, t_train, iters, batch_size, seed, clock):
         net._check_t(t, len(net._check_x(x)))
@@ -310,28 +314,29 @@ def phases_checks(net: TwoLayerNet, x_train, t_train, iters: int, batch_size: in
     return None, clock
 
 
-def phases_dlfs(net: TwoLayerNet, x_train, t_train, iters: int, batch_size: int, lr: float,
-                seed: int) -> tuple[np.ndarray, Clock]:
-    """A step of `dlfs.train.train` (its fast path) cut into phases with a clock; the same losses.
+def phases_layers(net: TwoLayerNet, x_train, t_train, iters: int, batch_size: int, lr: float,
+                  seed: int) -> tuple[np.ndarray, Clock]:
+    """A step of ``train(fused=False)`` (`dlfs.fused.layered_sgd_step`) cut into phases with a clock;
+    the same losses. What the fused step saves is what the layers cost over the fused loop.
 
     The forward pass is ``net._loss``, the backward pass the rest of
-    ``TwoLayerNet._loss_and_gradient``, the update ``SGD.update``.
+    ``TwoLayerNet._loss_and_gradient`` with ``dout=lr``, the update ``p -= step``.
     """
-    optimizer = SGD(lr)
     losses = np.empty(iters)
     clock = Clock()
     with np.errstate(over="ignore", invalid="ignore"):  # as train does, once for all its steps
         for i, x, t in clocked_batches(x_train, t_train, iters, batch_size, seed, clock):
             losses[i] = net._loss(x, t)
             clock.lap("forward")
-            dout = net.last_layer.backward(1.0)
+            dout = net.last_layer.backward(lr)
             for layer in reversed(net.layers.values()):
                 dout = layer.backward(dout)
-            grads = {}
+            steps = {}
             for k, affine in net._affines():
-                grads[f"W{k}"], grads[f"b{k}"] = affine.dW, affine.db
+                steps[f"W{k}"], steps[f"b{k}"] = affine.dW, affine.db
             clock.lap("backward")
-            optimizer.update(net.params, grads)
+            for key, p in net.params.items():
+                p -= steps[key]
             clock.lap("update")
     return losses, clock
 
@@ -356,8 +361,12 @@ def time_per_call(fn, repeat: int, min_seconds: float) -> dict:
 # ---------------------------------------------------------------- the three measurements
 CONTENDERS = {
     "fused_float32": "a hand-fused NumPy loop of the same network in float32 (train_fused): the floor",
-    "dlfs_float32": "dlfs.train.train in float32: the data checked once, then the fast path "
-                    "(TwoLayerNet._loss_and_gradient, SGD.update); its evaluation time subtracted",
+    "dlfs_float32": "dlfs.train.train in float32: the data checked once, then one call a step, "
+                    "dlfs.fused.fused_sgd_step (the layers' arithmetic, lr folded into the backward pass, "
+                    "in one function); its evaluation time subtracted",
+    "dlfs_float32_layers": "dlfs.train.train(fused=False) in float32: each step through the layers, "
+                           "dlfs.fused.layered_sgd_step (backward from dout=lr, then p -= step); evaluation "
+                           "time subtracted",
     "dlfs_float32_checked": "net.loss_and_gradient + SGD.update in a loop of one's own, float32: the "
                             "public path, which checks every batch",
     "dlfs_float64": "dlfs.train.train in float64 (the default dtype), evaluation time subtracted",
@@ -373,6 +382,7 @@ def bench_training(cfg: Config, data: dict, book: Path | None) -> dict:
     runs: dict = {name: {"what": what, "run": True, "seconds": [], "cpu_seconds": []}
                   for name, what in CONTENDERS.items()}
     finals: dict[str, float] = {}
+    all_losses: dict[str, np.ndarray] = {}  # each contender's losses at every step, in its last round
     with tempfile.TemporaryDirectory(prefix="dlfs-bench-book-") as tmp_name:
         tmp = Path(tmp_name)
         root, book_status = book_files(book, tmp)
@@ -396,7 +406,8 @@ def bench_training(cfg: Config, data: dict, book: Path | None) -> dict:
             elif name == "dlfs_float32_checked":
                 seconds, cpu, losses = timed_with_cpu(train_dlfs_checked, net, *args)
             else:
-                seconds, cpu, (losses, eval_seconds) = timed_with_cpu(train_dlfs, net, *args)
+                seconds, cpu, (losses, eval_seconds) = timed_with_cpu(train_dlfs, net, *args,
+                                                                      name != "dlfs_float32_layers")
                 # train evaluated once, after the last step: take that out, and its CPU time in proportion
                 # to its wall time (timing the evaluation again and subtracting it, as this did, gave a
                 # negative CPU time when the second evaluation took more CPU than the whole first run)
@@ -414,28 +425,25 @@ def bench_training(cfg: Config, data: dict, book: Path | None) -> dict:
                 runs[name]["loss_mean_last_100"] = float(np.mean(losses[-100:]))
                 finals[name], runs[name]["test_accuracy"] = test_loss(params, x_test, t_test, cfg.hidden)
                 runs[name]["final_test_loss"] = finals[name]
-                if name == "dlfs_float32":
-                    dlfs_losses = losses
-                elif name == "dlfs_float32_checked":
-                    checked_losses = losses
+                all_losses[name] = losses
     for run in runs.values():
         if run["run"]:
             run["seconds_min"] = min(run["seconds"])
             run["seconds_median"] = float(np.median(run["seconds"]))
             run["cpu_seconds_median"] = float(np.median(run["cpu_seconds"]))
             run["seconds_per_iter_median"] = run["seconds_median"] / cfg.iters
-    agreement = {"what": "final test loss of each contender (its final parameters in a float64 dlfs net, "
-                         "on the 10,000 test images) minus the fused loop's, and the tolerance it must be "
-                         "within; dlfs_float32_checked must equal dlfs_float32's "
-                         "losses bit for bit (the same arithmetic, checks aside)",
-                 "checked_equals_fast_path": bool(np.array_equal(dlfs_losses, checked_losses))}
+    agreement: dict = {
+        "what": "final test loss of each contender (its final parameters in a float64 dlfs net, on the 10,000 "
+                "test images) minus the fused loop's, and the tolerance it must be within; the contenders of "
+                "`bitwise` (tolerance 0) must also have the fused loop's loss at every step, bit for bit "
+                "(the same arithmetic)",
+        "bitwise": {name: bool(np.array_equal(all_losses[name], all_losses["fused_float32"])) for name in BITWISE}}
     for name, tolerance in LOSS_TOLERANCE.items():
         if name in finals:
             gap = abs(finals[name] - finals["fused_float32"])
             agreement[name] = {"difference": gap, "tolerance": tolerance,
-                               "agree": gap <= tolerance if tolerance else None}
-    agreement["dlfs_float32_checked"]["agree"] = agreement["checked_equals_fast_path"]
-    agreement["all_agree"] = all(a["agree"] for k, a in agreement.items() if isinstance(a, dict))
+                               "agree": agreement["bitwise"][name] if name in BITWISE else gap <= tolerance}
+    agreement["all_agree"] = all(a["agree"] for k, a in agreement.items() if k in LOSS_TOLERANCE)
     return {
         "what": "wall-clock seconds of `iters` SGD steps (batch sampling and gather, loss, gradients, "
                 "update; no evaluation), once per round, with the process CPU seconds beside them",
@@ -456,12 +464,12 @@ def bench_phases(cfg: Config, data: dict) -> dict:
     """Where a step's time goes, dlfs against the fused loop: medians of `repeat` interleaved clocked runs."""
     x_train, t_train = data["float32"][:2]
     args = (x_train, t_train, cfg.iters, cfg.batch_size, cfg.lr, cfg.seed)
-    loops: dict[str, Callable] = {"dlfs_float32": lambda net: phases_dlfs(net, *args),
+    loops: dict[str, Callable] = {"dlfs_float32_layers": lambda net: phases_layers(net, *args),
                                   "fused_float32": lambda net: phases_fused(net.params, *args),
                                   "checks": lambda net: phases_checks(net, *args)}
     clocked: dict[str, list[Clock]] = {name: [] for name in loops}
-    reference = {"dlfs_float32": train_dlfs(TwoLayerNet(784, cfg.hidden, 10, seed=cfg.seed, dtype=np.float32),
-                                            *args)[0],
+    reference = {"dlfs_float32_layers": train_dlfs(TwoLayerNet(784, cfg.hidden, 10, seed=cfg.seed,
+                                                               dtype=np.float32), *args, False)[0],
                  "fused_float32": train_fused(TwoLayerNet(784, cfg.hidden, 10, seed=cfg.seed,
                                                           dtype=np.float32).params, *args)}
     same: dict[str, bool] = {}
@@ -476,7 +484,7 @@ def bench_phases(cfg: Config, data: dict) -> dict:
             clocked[name].append(clock)
             if name in reference:
                 same[name] = same.get(name, True) and bool(np.array_equal(losses, reference[name]))
-    for dlfs_clock, checks_clock in zip(clocked["dlfs_float32"], clocked.pop("checks"), strict=True):
+    for dlfs_clock, checks_clock in zip(clocked["dlfs_float32_layers"], clocked.pop("checks"), strict=True):
         dlfs_clock.seconds["checks"] = checks_clock.seconds["checks"]
         dlfs_clock.cpu_seconds["checks"] = checks_clock.cpu_seconds["checks"]
     result: dict = {}
@@ -490,20 +498,22 @@ def bench_phases(cfg: Config, data: dict) -> dict:
             entry[key] = us
             entry[key + "_total"] = sum(v for phase, v in us.items() if phase != "checks")
         result[name] = entry
-    dlfs, fused = result["dlfs_float32"]["us_per_step"], result["fused_float32"]["us_per_step"]
-    result["dlfs_minus_fused_us"] = {phase: dlfs[phase] - fused[phase] for phase in fused}
-    dlfs_cpu, fused_cpu = result["dlfs_float32"]["cpu_us_per_step"], result["fused_float32"]["cpu_us_per_step"]
-    result["dlfs_minus_fused_cpu_us"] = {phase: dlfs_cpu[phase] - fused_cpu[phase] for phase in fused_cpu}
+    dlfs, fused = result["dlfs_float32_layers"]["us_per_step"], result["fused_float32"]["us_per_step"]
+    result["layers_minus_fused_us"] = {phase: dlfs[phase] - fused[phase] for phase in fused}
+    dlfs_cpu, fused_cpu = (result["dlfs_float32_layers"]["cpu_us_per_step"],
+                           result["fused_float32"]["cpu_us_per_step"])
+    result["layers_minus_fused_cpu_us"] = {phase: dlfs_cpu[phase] - fused_cpu[phase] for phase in fused_cpu}
     result["what"] = ("microseconds per step in each phase, wall clock (us_per_step) and process CPU "
                       "(cpu_us_per_step), the median over `repeat` clocked runs of `iters` steps, interleaved: "
-                      "batch = drawing the indices and gathering x and t; forward = to the loss; "
-                      "backward = the gradients; update = SGD (the fused loop folds lr into dL/dscores and "
-                      "subtracts in place). dlfs's 'checks' is net._check_x and net._check_t on the batch (x "
-                      "finite and cast, t class indices in range), which the public loss_and_gradient makes on "
-                      "every call and the fast path of train skips, clocked "
-                      "in a loop of its own (so that it does not warm the cache for the forward pass); it is "
-                      "not in the dlfs total. same_losses_as_unclocked: the clocked loop computed exactly "
-                      "what the timed one did")
+                      "a step through the layers (train(fused=False)) against the fused loop, which do the same "
+                      "arithmetic: batch = drawing the indices and gathering x and t; forward = to the loss; "
+                      "backward = the gradients times lr (both fold lr into dL/dscores); update = subtracting "
+                      "them. The difference is what the layers cost over one function, and what "
+                      "dlfs.fused.fused_sgd_step saves. 'checks' is net._check_x and net._check_t on the batch "
+                      "(x finite and cast, t class indices in range), which the public loss_and_gradient makes "
+                      "on every call and train does not, clocked in a loop of its own (so that it does not warm "
+                      "the cache for the forward pass); it is not in the total. same_losses_as_unclocked: the "
+                      "clocked loop computed exactly what the timed one did")
     return result
 
 
@@ -670,18 +680,22 @@ def summary(r: dict) -> str:
     agree = "agree" if tgt["losses_agree"] else "DISAGREE"
     lines.append(f"    target: dlfs_float32 / fused_float32 = {tgt['ratio']:.3f} (median of {a['rounds']} rounds), "
                  f"<= {tgt['threshold']}: {met}; final losses {agree}")
+    bitwise = ", ".join(f"{name} {'yes' if same else 'NO'}" for name, same in a["agreement"]["bitwise"].items())
+    lines.append(f"    the fused loop's loss at every step, bit for bit: {bitwise}")
     ph = a["phases"]
-    dlfs, fused = ph["dlfs_float32"]["us_per_step"], ph["fused_float32"]["us_per_step"]
-    lines.append(f"    where a step's time goes (us, median of {r['config']['repeat']} clocked runs):")
-    dcpu, fcpu = ph["dlfs_float32"]["cpu_us_per_step"], ph["fused_float32"]["cpu_us_per_step"]
-    lines.append(f"      {'phase':<10}{'dlfs':>8}{'fused':>8}{'dlfs - fused':>14}{'CPU: dlfs':>11}{'fused':>8}")
+    dlfs, fused = ph["dlfs_float32_layers"]["us_per_step"], ph["fused_float32"]["us_per_step"]
+    lines.append(f"    where a step through the layers spends its time (us, median of {r['config']['repeat']} "
+                 f"clocked runs):")
+    dcpu, fcpu = ph["dlfs_float32_layers"]["cpu_us_per_step"], ph["fused_float32"]["cpu_us_per_step"]
+    lines.append(f"      {'phase':<10}{'layers':>8}{'fused':>8}{'layers - fused':>16}{'CPU: layers':>13}{'fused':>8}")
     for phase in ["batch", "forward", "backward", "update"]:
-        lines.append(f"      {phase:<10}{dlfs[phase]:>8.1f}{fused[phase]:>8.1f}{dlfs[phase] - fused[phase]:>14.1f}"
-                     f"{dcpu[phase]:>11.1f}{fcpu[phase]:>8.1f}")
-    lines.append(f"      {'total':<10}{ph['dlfs_float32']['us_per_step_total']:>8.1f}"
-                 f"{ph['fused_float32']['us_per_step_total']:>8.1f}{'':>14}"
-                 f"{ph['dlfs_float32']['cpu_us_per_step_total']:>11.1f}{ph['fused_float32']['cpu_us_per_step_total']:>8.1f}")
-    lines.append(f"      checks of the public path, skipped by train's fast path: {dlfs['checks']:.1f} us a step")
+        lines.append(f"      {phase:<10}{dlfs[phase]:>8.1f}{fused[phase]:>8.1f}{dlfs[phase] - fused[phase]:>16.1f}"
+                     f"{dcpu[phase]:>13.1f}{fcpu[phase]:>8.1f}")
+    lines.append(f"      {'total':<10}{ph['dlfs_float32_layers']['us_per_step_total']:>8.1f}"
+                 f"{ph['fused_float32']['us_per_step_total']:>8.1f}{'':>16}"
+                 f"{ph['dlfs_float32_layers']['cpu_us_per_step_total']:>13.1f}"
+                 f"{ph['fused_float32']['cpu_us_per_step_total']:>8.1f}")
+    lines.append(f"      checks of the public path, which train does not make: {dlfs['checks']:.1f} us a step")
 
     if b is None or c is None:
         lines += ["", "(b) and (c) not run (--training-only)", "",
