@@ -1,32 +1,37 @@
 """One step of plain SGD on a `TwoLayerNet`: through the layers, or fused into one function.
 
-`dlfs.train.train` trains a `TwoLayerNet` with plain `SGD` one call per step:
-the call computes the loss, the gradients and the update. Two things make
-that call cheaper than ``loss_and_gradient`` followed by ``SGD.update``:
+`dlfs.train.train` trains a `TwoLayerNet` with a plain `SGD` one call per
+step: the call computes the loss, the gradients and the update. Two things
+make that call cheaper than ``loss_and_gradient`` followed by ``SGD.update``:
 
-- **The learning rate goes into the backward pass.** The gradient of
-  ``lr * L`` is ``lr`` times the gradient of L (the chain rule, with a
-  constant factor), so a backward pass that starts from ``dout = lr``
-  instead of 1 leaves ``lr * dW`` in every layer: the step itself. The
-  update is then a subtraction, and the multiplication by `lr` is made
-  once on the (N, C) gradient of the scores instead of on all 39,760
-  parameters. `layered_sgd_step` does this with the layers of chapter 5.
-- **The layers' work in one function.** `fused_sgd_step` computes exactly
-  what `layered_sgd_step` computes, operation for operation, so its
-  results are the same bit for bit (``tests/test_fused.py`` holds it to
-  that, for ReLU and sigmoid, float32 and float64). It writes into arrays
-  it has made rather than allocating one per layer, and makes no method
-  call per layer.
+- **The learning rate goes into the backward pass.** Put one more node
+  after the loss, "times lr". Its backward pass sends ``lr`` upstream
+  instead of 1, as chapter 5's multiplication node does, so every gradient
+  below it comes out times ``lr``: each layer's ``dW`` is then the step
+  itself, and the update is a subtraction. The multiplication by ``lr`` is
+  made once on the (N, C) gradient of the scores, not on every entry of the
+  parameters' gradients. `layered_sgd_step` does this with the layers of
+  chapter 5; it is the version to read.
+- **The layers' work in one function.** `fused_sgd_step` makes the same
+  operations on the same numbers as `layered_sgd_step`, so its results are
+  the same bit for bit (``tests/test_fused.py`` holds it to that, for ReLU
+  and sigmoid, float32 and float64). It writes into the arrays it has
+  already made instead of allocating new ones for every layer, and makes no
+  method call per layer. It is the fast path.
 
-The step with `lr` folded in rounds differently from ``p -= lr * g``: the
-two agree to about 1e-7 of a step in float32, not bit for bit. A loop of
-your own with ``loss_and_gradient`` and ``SGD.update`` therefore drifts
-from `train`'s run in the last digits over thousands of steps.
+Multiplying by ``lr`` before the matrix products rather than after them
+rounds differently. A step agrees with ``SGD.update``'s to rounding, not bit
+for bit, and over thousands of steps the two runs drift apart, as runs on two
+BLAS libraries do: the same training, not the same bits.
+
+A loss that is not finite is returned without a step, so the parameters stay
+as they were for the caller to report (`dlfs.train.train` raises).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -40,10 +45,12 @@ Step = Callable[[np.ndarray, np.ndarray], float]
 
 # --8<-- [start:layered_sgd_step]
 def layered_sgd_step(net: TwoLayerNet, x: np.ndarray, t: np.ndarray, lr: float) -> float:
-    """Take one SGD step through the layers, `lr` folded into the backward pass; return the loss before it.
+    """Take one step of plain SGD through the layers, `lr` folded into the backward pass.
 
-    `x` and `t` must be checked already (x finite and of ``net.dtype``, t
-    class indices), as `dlfs.train.train` checks its data once.
+    Returns the loss before the step. `x` and `t` must be checked already
+    (x finite and of ``net.dtype``, t class indices), as `dlfs.train.train`
+    checks its data once. A loss that is not finite is returned without a
+    step.
 
     Examples
     --------
@@ -52,19 +59,31 @@ def layered_sgd_step(net: TwoLayerNet, x: np.ndarray, t: np.ndarray, lr: float) 
     >>> print(f"{layered_sgd_step(net, x, t, lr=0.1):.4f}")
     1.0986
     """
-    loss, steps = net._loss_and_gradient(x, t, dout=lr)  # d(lr * L) = lr * dL: each "gradient" is a step
-    for key, p in net.params.items():
-        p -= steps[key]
+    loss = net._loss(x, t)  # the forward pass, to the loss
+    if not math.isfinite(loss):
+        return loss  # no step: the parameters stay as they were
+    dout = net.last_layer.backward(lr)  # the node "times lr" after the loss sends lr, not 1
+    for layer in reversed(net.layers.values()):
+        dout = layer.backward(dout)  # so each layer's dW is lr * dL/dW: the step itself
+    for i in (1, 2):  # Affine1 holds W1 and b1, Affine2 holds W2 and b2
+        affine = net.layers[f"Affine{i}"]
+        net.params[f"W{i}"] -= affine.dW
+        net.params[f"b{i}"] -= affine.db
     return loss
 # --8<-- [end:layered_sgd_step]
 
 
-# --8<-- [start:fused_sgd_step]
 def fused_sgd_step(net: TwoLayerNet, x: np.ndarray, t: np.ndarray, lr: float) -> float:
-    """`layered_sgd_step` in one function: the same operations on the same values, so the same bits.
+    """`layered_sgd_step` in one function: the same operations on the same numbers, so the same bits.
 
-    For a `TwoLayerNet` whose layers are still Affine, ReLU or sigmoid,
-    Affine and `SoftmaxWithLoss` (`can_fuse`), with `x` and `t` checked.
+    For a `TwoLayerNet` whose layers and methods are still dlfs's own
+    (`can_fuse`), with `x` and `t` checked. Returns the loss before the step.
+
+    Raises
+    ------
+    ValueError
+        `net` is not a `TwoLayerNet` as built (then use `layered_sgd_step`),
+        a parameter has the wrong shape or dtype, or `x` the wrong width.
 
     Examples
     --------
@@ -75,12 +94,25 @@ def fused_sgd_step(net: TwoLayerNet, x: np.ndarray, t: np.ndarray, lr: float) ->
     >>> all(np.array_equal(a.params[key], b.params[key]) for key in a.params)
     True
     """
+    if not can_fuse(net):
+        raise ValueError("fused_sgd_step computes what a TwoLayerNet's own layers compute, and this net's "
+                         "layers, loss layer or methods are not those (see can_fuse): use layered_sgd_step")
+    net._bind_params()  # names a parameter of the wrong shape or dtype, as the layers' pass does
+    return _fused_step(net, x, t, lr)
+
+
+# --8<-- [start:fused_step]
+def _fused_step(net: TwoLayerNet, x: np.ndarray, t: np.ndarray, lr: float) -> float:
+    """`fused_sgd_step` once `can_fuse(net)` is known: what `dlfs.train.train` calls at every step."""
     W1, b1, W2, b2 = net.params["W1"], net.params["b1"], net.params["W2"], net.params["b2"]
     n = len(x)
-    rows = np.arange(n)
+    if x.ndim < 2 or x.size != n * W1.shape[0]:
+        raise ValueError(f"x must have shape (N, {W1.shape[0]}) or (N, ...) with {W1.shape[0]} values per "
+                         f"example, got shape {x.shape}")
     x = x.reshape(n, -1)
+    rows = np.arange(n)
     relu = "Relu1" in net.layers
-    # forward: Affine, activation, Affine (each in the array the product made)
+    # forward: Affine, ReLU or sigmoid, Affine, each in the array the matrix product made
     h = x @ W1
     h += b1
     if relu:
@@ -98,11 +130,13 @@ def fused_sgd_step(net: TwoLayerNet, x: np.ndarray, t: np.ndarray, lr: float) ->
     picked = s[rows, t]
     np.exp(s, out=s)
     total = s.sum(axis=1)
-    s /= total[:, None]
     loss = float((np.log(total) - picked).mean())
+    if not math.isfinite(loss):
+        return loss  # no step: the parameters stay as they were
+    s /= total[:, None]
     s[rows, t] -= 1
     s *= lr / n
-    # backward: Affine 2, activation, Affine 1 (no dx: its input is the data)
+    # backward: Affine 2, the activation, Affine 1 (no dx: its input is the data); then the steps
     dW2, db2 = h.T @ s, s.sum(axis=0)
     dh = s @ W2.T
     if relu:
@@ -115,52 +149,76 @@ def fused_sgd_step(net: TwoLayerNet, x: np.ndarray, t: np.ndarray, lr: float) ->
     W2 -= dW2
     b2 -= db2
     return loss
-# --8<-- [end:fused_sgd_step]
+# --8<-- [end:fused_step]
+
+
+NET_METHODS = ("_forward", "_loss", "_loss_and_gradient", "loss_and_gradient", "_bind_params")
+LAYER_METHODS = ("forward", "backward")
+
+
+def is_own(obj: object, cls: type, names: tuple[str, ...]) -> bool:
+    """Whether the methods `names` of `obj` are those that `cls` defines in dlfs.
+
+    A method overridden in a subclass, or replaced on the class or on the
+    object itself (``Relu.backward = mine``, ``layer.backward = mine``), is not.
+    """
+    methods = type(obj)
+    return isinstance(obj, cls) and not any(name in vars(obj) for name in names) and all(
+        getattr(getattr(methods, name, None), "__qualname__", None) == f"{cls.__qualname__}.{name}"
+        and getattr(methods, name).__module__ == cls.__module__ for name in names)
 
 
 def can_fuse(net: object) -> bool:
     """Whether `fused_sgd_step` computes what the net's layers would: a `TwoLayerNet` as built.
 
-    A subclass that changes how the loss or a pass is computed, or a layer
-    put in place of one of the net's own, is left to the layers.
+    Its layers must be dlfs's Affine, ReLU or sigmoid and Affine, and its loss
+    layer `SoftmaxWithLoss`, with none of their methods or the net's own
+    replaced. Anything else is left to `layered_sgd_step`, which calls them.
 
     Examples
     --------
-    >>> can_fuse(TwoLayerNet(4, 5, 3)), can_fuse(TwoLayerNet(4, 5, 3, activation="sigmoid"))
+    >>> net = TwoLayerNet(4, 5, 3)
+    >>> can_fuse(net), can_fuse(TwoLayerNet(4, 5, 3, activation="sigmoid"))
     (True, True)
+    >>> from dlfs.layers import BookSoftmaxWithLoss
+    >>> net.last_layer = BookSoftmaxWithLoss()
+    >>> can_fuse(net)
+    False
     """
-    if not isinstance(net, TwoLayerNet) or any(
-            getattr(type(net), name) is not getattr(TwoLayerNet, name)
-            for name in ("_forward", "_loss", "_loss_and_gradient", "loss_and_gradient", "_bind_params")):
+    if not (isinstance(net, TwoLayerNet) and is_own(net, TwoLayerNet, NET_METHODS)
+            and list(net.params) == ["W1", "b1", "W2", "b2"]):
         return False
-    kinds = [type(layer) for layer in net.layers.values()]
-    names = list(net.layers)
-    activation = {Relu: "Relu1", Sigmoid: "Sigmoid1"}.get(kinds[1]) if len(kinds) == 3 else None
-    return (kinds[0] is Affine and kinds[2] is Affine and names == ["Affine1", activation, "Affine2"]
-            and type(net.last_layer) is SoftmaxWithLoss and list(net.params) == ["W1", "b1", "W2", "b2"])
+    activation = Relu if list(net.layers) == ["Affine1", "Relu1", "Affine2"] else (
+        Sigmoid if list(net.layers) == ["Affine1", "Sigmoid1", "Affine2"] else None)
+    if activation is None:
+        return False
+    kinds: list[tuple[object, type]] = list(zip(net.layers.values(), (Affine, activation, Affine), strict=True))
+    kinds.append((net.last_layer, SoftmaxWithLoss))
+    return all(type(layer) is kind and is_own(layer, kind, LAYER_METHODS) for layer, kind in kinds)
 
 
 def sgd_step_function(net: object, optimizer: Optimizer, fused: bool = True) -> Step | None:
-    """What `dlfs.train.train` calls for one step of plain SGD, or None when it must take gradients and update.
+    """What `dlfs.train.train` calls for one step of plain SGD, or None when it takes gradients, then updates.
 
-    A plain `SGD` (not a subclass) on a net with `TwoLayerNet`'s passes gets
-    `fused_sgd_step` (or, with ``fused=False`` or layers of its own,
-    `layered_sgd_step`); any other optimizer or network gets None.
+    A plain `SGD` on a `TwoLayerNet` whose gradient methods are its own gets
+    the fused step when `can_fuse` (and `fused`), else `layered_sgd_step`.
+    Any other optimizer (a subclass of `SGD` too, or an SGD whose ``update``
+    was replaced) or network gets None. The checks are made here, once: the
+    parameters' shapes and dtypes, and `can_fuse`.
 
     Examples
     --------
     >>> net = TwoLayerNet(4, 5, 3)
     >>> sgd_step_function(net, SGD(0.1)).func.__name__, sgd_step_function(net, SGD(0.1), fused=False).func.__name__
-    ('fused_sgd_step', 'layered_sgd_step')
+    ('_fused_step', 'layered_sgd_step')
     >>> from dlfs.optim import Momentum
     >>> sgd_step_function(net, Momentum()) is None
     True
     """
-    if type(optimizer) is not SGD or not isinstance(net, TwoLayerNet) or any(
-            getattr(type(net), name) is not getattr(TwoLayerNet, name)
-            for name in ("_loss_and_gradient", "loss_and_gradient")):
-        return None
+    if not (type(optimizer) is SGD and is_own(optimizer, SGD, ("update",))
+            and isinstance(net, TwoLayerNet) and is_own(net, TwoLayerNet, ("_loss_and_gradient", "loss_and_gradient"))
+            and list(net.params) == ["W1", "b1", "W2", "b2"] and {"Affine1", "Affine2"} <= net.layers.keys()):
+        return None  # (layered_sgd_step knows the two Affine layers of a TwoLayerNet, and only those)
     net._bind_params()  # names a parameter of the wrong shape or dtype before the first step
-    step = fused_sgd_step if fused and can_fuse(net) else layered_sgd_step
+    step = _fused_step if fused and can_fuse(net) else layered_sgd_step
     return functools.partial(step, net, lr=optimizer.lr)
-

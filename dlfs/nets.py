@@ -242,21 +242,19 @@ class TwoLayerNet:
 
         `x` is checked (finite, cast to `dtype`) and so is `t` (class indices
         or one-hot rows). `dlfs.train.train` checks the whole data set once,
-        then skips the checks of each batch: it takes the fast path,
-        `_loss_and_gradient`, or for plain SGD a step of `dlfs.fused`.
+        then skips the checks of each batch: it calls `_loss_and_gradient`,
+        or for plain SGD takes a step of `dlfs.fused`.
         """
         x = self._check_x(x)
         return self._loss_and_gradient(x, self._check_t(t, len(x)))
 
-    def _loss_and_gradient(self, x: np.ndarray, t: np.ndarray,
-                           dout: float = 1.0) -> tuple[float, dict[str, np.ndarray]]:
+    def _loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """The fast path: `loss_and_gradient` of inputs already checked (x finite and of `dtype`,
-        t class indices). With `dout`, the gradients of ``dout * loss``: `dlfs.fused` passes
-        the learning rate, so that the gradients are the steps of plain SGD."""
+        t class indices)."""
         loss = self._loss(x, t)
-        grad = self.last_layer.backward(dout)
+        dout = self.last_layer.backward(1.0)
         for layer in reversed(self.layers.values()):
-            grad = layer.backward(grad)
+            dout = layer.backward(dout)
         grads: dict[str, Any] = {}
         for i, affine in self._affines():
             grads[f"W{i}"], grads[f"b{i}"] = affine.dW, affine.db

@@ -101,12 +101,14 @@ class History:
 
 
 def fast_path(net: Network) -> Callable[[np.ndarray, np.ndarray], tuple[float, dict[str, np.ndarray]]]:
-    """What `train` calls for a batch whose data it has already checked: the fast path when there is one.
+    """What `train` calls for the gradients of a batch whose data it has already checked: the fast path
+    when there is one.
 
     A `TwoLayerNet` (or a subclass that keeps its ``loss_and_gradient``) has
     ``_loss_and_gradient``: the same computation without the checks of `x`
     and `t` that ``loss_and_gradient`` makes on every call. Any other network gets
-    its ``loss_and_gradient``.
+    its ``loss_and_gradient``. (With a plain `SGD`, `train` takes a step of
+    `dlfs.fused` instead, which needs no separate gradients.)
 
     Examples
     --------
@@ -188,13 +190,16 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
         A `TwoLayerNet` trained by backprop with a plain `SGD` takes each step
         in one call, the learning rate folded into the backward pass
         (`dlfs.fused`): fused into one function by default, through the layers
-        with ``fused=False``. The two give the same numbers, bit for bit. Any
-        other network or optimizer: gradients, then ``optimizer.update``.
+        with ``fused=False``. The two give the same numbers, bit for bit; a
+        loop of ``loss_and_gradient`` and ``SGD.update`` agrees with them to
+        rounding. Any other network or optimizer: gradients, then
+        ``optimizer.update``.
 
     Raises
     ------
     FloatingPointError
         The loss stopped being finite; the message names the iteration and `lr`.
+        The parameters are left as they were before that iteration.
 
     Warns
     -----

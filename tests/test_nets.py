@@ -177,7 +177,8 @@ def test_numerical_gradient_of_a_sample_of_entries():
 @pytest.mark.parametrize("activation", ["relu", "sigmoid"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_the_fast_path_computes_exactly_what_loss_and_gradient_does(activation, dtype):
-    """`_loss_and_gradient` (what `train` calls on checked data) is the same arithmetic, bit for bit."""
+    """`_loss_and_gradient` (what `train` calls on checked data for an optimizer other than plain SGD) is the
+    same arithmetic, bit for bit."""
     x, t = small_batch()
     x = x.astype(dtype)
     checked = TwoLayerNet(8, 5, 3, activation=activation, dtype=dtype, seed=1)

@@ -202,44 +202,6 @@ def test_train_checks_the_data_once_not_every_batch():
     assert net.checks == 1  # the one evaluation at the end (accuracy -> predict); no batch
 
 
-def layered_steps_by_hand(net, x, t, lr, iters, batch_size, seed):
-    """SGD through the layers as a reader would write it: the loss, a backward pass started from
-    dout = lr (so each dW is lr times the gradient: the step), then p -= dW."""
-    batches, losses = minibatches(len(x), batch_size, np.random.default_rng(seed)), []
-    for _ in range(iters):
-        batch = next(batches)
-        losses.append(net.loss(x[batch], t[batch]))
-        dout = net.last_layer.backward(lr)
-        for layer in reversed(net.layers.values()):
-            dout = layer.backward(dout)
-        for i in (1, 2):
-            affine = net.layers[f"Affine{i}"]
-            net.params[f"W{i}"] -= affine.dW
-            net.params[f"b{i}"] -= affine.db
-    return losses
-
-
-@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_the_fused_step_takes_the_layers_steps_bit_for_bit(activation, dtype):
-    """train's fused step, train(fused=False) and the layers driven by hand with backward(lr) give the
-    same losses and parameters, bit for bit: the fused function computes what the layers compute."""
-    x, t = blobs()
-    x = x.astype(dtype)
-    runs = []
-    for fused in (True, False):
-        net = TwoLayerNet(5, 8, 2, activation=activation, dtype=dtype)
-        runs.append((train(net, x, t, iters=45, batch_size=10, lr=0.3, seed=3, fused=fused).loss, net.params))
-    mine = TwoLayerNet(5, 8, 2, activation=activation, dtype=dtype)
-    runs.append((layered_steps_by_hand(mine, x, t, 0.3, 45, 10, 3), mine.params))
-    (losses, params), *others = runs
-    assert len(set(losses)) > 10  # it trained: the losses moved
-    for other_losses, other_params in others:
-        assert other_losses == losses
-        for key, p in params.items():
-            np.testing.assert_array_equal(other_params[key], p, strict=True)
-
-
 @pytest.mark.parametrize("activation", ["relu", "sigmoid"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_train_agrees_with_the_public_api_to_rounding(activation, dtype):
