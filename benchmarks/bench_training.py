@@ -57,14 +57,16 @@ SCHEMA = 2
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "bench_training.json"
 TARGET_RATIO = 1.05  # dlfs float32 (dlfs.train.train) may take at most 1.05x the hand-fused loop
 # Final losses that must agree for the times to compare like for like: every contender's final
-# parameters, put in a float64 dlfs net, give its loss on the test set. dlfs float32, fused or
-# through the layers, does the fused loop's arithmetic (lr folded into dL/dscores), so its losses
-# must equal the fused loop's bit for bit (BITWISE); the public path multiplies by lr after the
-# backward pass (SGD.update), and float64 and the book (float64, its 1e-7 inside the log) take a
-# slightly different path: they agree within a tolerance.
-LOSS_TOLERANCE = {"dlfs_float32": 0.0, "dlfs_float32_layers": 0.0, "dlfs_float32_checked": 1e-3,
+# parameters, put in a float64 dlfs net, give its loss on the test set. The public path multiplies
+# by lr after the backward pass (SGD.update), and float64 and the book (float64, its 1e-7 inside the
+# log) take a slightly different path, so they agree within a tolerance.
+LOSS_TOLERANCE = {"dlfs_float32": 1e-3, "dlfs_float32_layers": 1e-3, "dlfs_float32_checked": 1e-3,
                   "dlfs_float64": 1e-3, "book": 1e-2}
-BITWISE = ("dlfs_float32", "dlfs_float32_layers")  # their losses at every step equal the fused loop's
+# dlfs float32, fused or through the layers, does the fused loop's arithmetic (lr folded into
+# dL/dscores), so with a BLAS whose results depend only on its inputs (OpenBLAS, NumPy's wheels)
+# its loss at every step equals the fused loop's bit for bit. Reported, not required: a BLAS that
+# rounds by memory address (MKL without its reproducibility mode) would break it without a bug.
+BITWISE = ("dlfs_float32", "dlfs_float32_layers")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -434,15 +436,14 @@ def bench_training(cfg: Config, data: dict, book: Path | None) -> dict:
             run["seconds_per_iter_median"] = run["seconds_median"] / cfg.iters
     agreement: dict = {
         "what": "final test loss of each contender (its final parameters in a float64 dlfs net, on the 10,000 "
-                "test images) minus the fused loop's, and the tolerance it must be within; the contenders of "
-                "`bitwise` (tolerance 0) must also have the fused loop's loss at every step, bit for bit "
-                "(the same arithmetic)",
+                "test images) minus the fused loop's, and the tolerance it must be within; `bitwise`: whether "
+                "the loss at every step equals the fused loop's, bit for bit, for the contenders that do its "
+                "arithmetic (reported: it also needs a BLAS whose results depend only on its inputs)",
         "bitwise": {name: bool(np.array_equal(all_losses[name], all_losses["fused_float32"])) for name in BITWISE}}
     for name, tolerance in LOSS_TOLERANCE.items():
         if name in finals:
             gap = abs(finals[name] - finals["fused_float32"])
-            agreement[name] = {"difference": gap, "tolerance": tolerance,
-                               "agree": agreement["bitwise"][name] if name in BITWISE else gap <= tolerance}
+            agreement[name] = {"difference": gap, "tolerance": tolerance, "agree": gap <= tolerance}
     agreement["all_agree"] = all(a["agree"] for k, a in agreement.items() if k in LOSS_TOLERANCE)
     return {
         "what": "wall-clock seconds of `iters` SGD steps (batch sampling and gather, loss, gradients, "
@@ -461,7 +462,8 @@ def bench_training(cfg: Config, data: dict, book: Path | None) -> dict:
 
 
 def bench_phases(cfg: Config, data: dict) -> dict:
-    """Where a step's time goes, dlfs against the fused loop: medians of `repeat` interleaved clocked runs."""
+    """Where a step's time goes, through the layers against the fused loop: medians of `repeat` interleaved
+    clocked runs."""
     x_train, t_train = data["float32"][:2]
     args = (x_train, t_train, cfg.iters, cfg.batch_size, cfg.lr, cfg.seed)
     loops: dict[str, Callable] = {"dlfs_float32_layers": lambda net: phases_layers(net, *args),
@@ -537,6 +539,8 @@ def compare_to_fused(training: dict) -> dict:
         "what": "seconds of each contender / seconds of the fused loop in the same round; `ratio` is the "
                 "median over rounds for dlfs_float32 (dlfs.train.train), the target",
         "ratio": ratio, "threshold": TARGET_RATIO, "met": ratio <= TARGET_RATIO,
+        "dlfs_minus_fused_us_per_step": 1e6 * (runs["dlfs_float32"]["seconds_median"] - fused["seconds_median"])
+        / training["iters"],
         "over_fused": over_fused, "losses_agree": training["agreement"]["all_agree"],
     }
 
@@ -680,6 +684,8 @@ def summary(r: dict) -> str:
     agree = "agree" if tgt["losses_agree"] else "DISAGREE"
     lines.append(f"    target: dlfs_float32 / fused_float32 = {tgt['ratio']:.3f} (median of {a['rounds']} rounds), "
                  f"<= {tgt['threshold']}: {met}; final losses {agree}")
+    lines.append(f"    train's fused step over the fused loop: {tgt['dlfs_minus_fused_us_per_step']:+.1f} us a step "
+                 f"(its clock, loss check and history; medians)")
     bitwise = ", ".join(f"{name} {'yes' if same else 'NO'}" for name, same in a["agreement"]["bitwise"].items())
     lines.append(f"    the fused loop's loss at every step, bit for bit: {bitwise}")
     ph = a["phases"]
