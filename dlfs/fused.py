@@ -1,31 +1,22 @@
 """One step of plain SGD on a `TwoLayerNet`: through the layers, or fused into one function.
 
+Chapter "Training on MNIST" (``docs/training.md``) explains it.
 `dlfs.train.train` trains a `TwoLayerNet` with a plain `SGD` one call per
-step: the call computes the loss, the gradients and the update. Two things
-make that call cheaper than ``loss_and_gradient`` followed by ``SGD.update``:
-
-- **The learning rate goes into the backward pass.** Put one more node
-  after the loss, "times lr". Its backward pass sends ``lr`` upstream
-  instead of 1, as chapter 5's multiplication node does, so every gradient
-  below it comes out times ``lr``: each layer's ``dW`` is then the step
-  itself, and the update is a subtraction. The multiplication by ``lr`` is
-  made once on the (N, C) gradient of the scores, not on every entry of the
-  parameters' gradients. `layered_sgd_step` does this with the layers of
-  chapter 5; it is the version to read.
-- **The layers' work in one function.** `fused_sgd_step` makes the same
-  operations on the same numbers as `layered_sgd_step`, so its results are
-  the same bit for bit (``tests/test_fused.py`` holds it to that, for ReLU
-  and sigmoid, float32 and float64). It writes into the arrays it has
-  already made instead of allocating new ones for every layer, and makes no
-  method call per layer. It is the fast path.
+step, which computes the loss, the gradients and the update. The backward
+pass starts from ``dout = lr`` instead of 1, so each Affine layer's ``dW``
+and ``db`` are the amounts to subtract (the gradient of ``lr * L`` is
+``lr`` times the gradient of L). `layered_sgd_step` does this with the
+layers of chapter 5 and is the version to read; `fused_sgd_step` does the
+same arithmetic, in the same order, in one function, and is the fast path.
+With a BLAS that rounds a product the same way wherever its arrays sit, as
+the OpenBLAS in NumPy's wheels does, the two give the same bits
+(``tests/test_fused.py``, for ReLU and sigmoid, float32 and float64).
 
 Multiplying by ``lr`` before the matrix products rather than after them
-rounds differently. A step agrees with ``SGD.update``'s to rounding, not bit
-for bit, and over thousands of steps the two runs drift apart, as runs on two
-BLAS libraries do: the same training, not the same bits.
-
-A loss that is not finite is returned without a step, so the parameters stay
-as they were for the caller to report (`dlfs.train.train` raises).
+rounds differently, so a step agrees with ``SGD.update``'s to rounding, not
+bit for bit. A loss that is not finite is returned without a step, so the
+parameters stay as they were for the caller to report (`dlfs.train.train`
+raises).
 """
 
 from __future__ import annotations
@@ -74,7 +65,7 @@ def layered_sgd_step(net: TwoLayerNet, x: np.ndarray, t: np.ndarray, lr: float) 
 
 
 def fused_sgd_step(net: TwoLayerNet, x: np.ndarray, t: np.ndarray, lr: float) -> float:
-    """`layered_sgd_step` in one function: the same operations on the same numbers, so the same bits.
+    """`layered_sgd_step` in one function: the same arithmetic in the same order, so (with OpenBLAS) the same bits.
 
     For a `TwoLayerNet` whose layers and methods are still dlfs's own
     (`can_fuse`), with `x` and `t` checked. Returns the loss before the step.

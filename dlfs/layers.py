@@ -221,7 +221,7 @@ class SoftmaxWithLoss:
         e = np.exp(z)
         total = e.sum(axis=1)
         self.y = e / total[:, None]
-        # -log y[correct] = log(sum of exp z) - z[correct]: exact where
+        # -log y[correct] = log(sum of exp z) - z[correct]: accurate even where
         # log(softmax(x)) would round a tiny probability to log(0).
         self.loss = loss = float((np.log(total) - z[np.arange(n), labels]).mean())
         return loss

@@ -190,8 +190,9 @@ def train(net: Network, x_train: np.ndarray, t_train: np.ndarray,
         A `TwoLayerNet` trained by backprop with a plain `SGD` takes each step
         in one call, the learning rate folded into the backward pass
         (`dlfs.fused`): fused into one function by default, through the layers
-        with ``fused=False``. The two give the same numbers, bit for bit; a
-        loop of ``loss_and_gradient`` and ``SGD.update`` agrees with them to
+        with ``fused=False``. The two do the same arithmetic, so they give the
+        same numbers (bit for bit with NumPy's OpenBLAS); a loop of
+        ``loss_and_gradient`` and ``SGD.update`` agrees with them to
         rounding. Any other network or optimizer: gradients, then
         ``optimizer.update``.
 
