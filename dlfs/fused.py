@@ -21,12 +21,14 @@ raises).
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
 import functools
 import math
 from collections.abc import Callable
 
 import numpy as np
 
+# --8<-- [end:imports]
 from dlfs.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 from dlfs.nets import TwoLayerNet
 from dlfs.optim import SGD, Optimizer
