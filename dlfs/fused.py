@@ -55,9 +55,9 @@ def layered_sgd_step(net: TwoLayerNet, x: np.ndarray, t: np.ndarray, lr: float) 
     loss = net._loss(x, t)  # the forward pass, to the loss
     if not math.isfinite(loss):
         return loss  # no step: the parameters stay as they were
-    dout = net.last_layer.backward(lr)  # the node "times lr" after the loss sends lr, not 1
+    dout = net.last_layer.backward(lr)  # the node "times lr" after the loss passes back lr, not 1
     for layer in reversed(net.layers.values()):
-        dout = layer.backward(dout)  # so each layer's dW is lr * dL/dW: the step itself
+        dout = layer.backward(dout)  # so each Affine's dW is lr * dL/dW: the amount to subtract
     for i in (1, 2):  # Affine1 holds W1 and b1, Affine2 holds W2 and b2
         affine = net.layers[f"Affine{i}"]
         net.params[f"W{i}"] -= affine.dW
