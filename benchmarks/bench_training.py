@@ -11,8 +11,8 @@ one BLAS thread unless the caller sets ``OPENBLAS_NUM_THREADS``:
     (``fused=False``), the public per-batch API (checks on every call), dlfs in
     float64, and, given ``--book PATH``, the book's own ch05 code: 7 interleaved
     rounds, the order rotated each round, all from the same initial weights and
-    the same batch order, their final losses checked to agree (dlfs float32,
-    fused or through the layers, bit for bit with the fused loop); then where
+    the same batch order, their final losses checked to agree (and whether dlfs
+    float32, fused or through the layers, equals the fused loop bit for bit); then where
     the time of a step through the layers goes (batch, checks, forward,
     backward, update), against the fused loop;
 (b) one `numerical_gradient` against one backprop `gradient` (784-50-10, float64);
@@ -321,8 +321,8 @@ def phases_layers(net: TwoLayerNet, x_train, t_train, iters: int, batch_size: in
     """A step of ``train(fused=False)`` (`dlfs.fused.layered_sgd_step`) cut into phases with a clock;
     the same losses. What the fused step saves is what the layers cost over the fused loop.
 
-    The forward pass is ``net._loss``, the backward pass the rest of
-    ``TwoLayerNet._loss_and_gradient`` with ``dout=lr``, the update ``p -= step``.
+    The forward pass is ``net._loss``, the backward pass ``net.last_layer.backward(lr)`` and the
+    layers' backward passes, the update ``p -= step``.
     """
     losses = np.empty(iters)
     clock = Clock()
